@@ -1,0 +1,3 @@
+from raftviz.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""Benchmarks behind `raftviz bench ...`: measured, never asserted in tests.
+
+`bench core` drives a 5-node cluster of RawNodes by hand, stepping every message in-process,
+so it measures the Raft core alone: no network model, no clock, no UI.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+
+from raftviz.core.log import MemoryStorage
+from raftviz.core.messages import Message, StateType
+from raftviz.core.raft import Config
+from raftviz.core.rawnode import RawNode
+
+
+class CoreCluster:
+    """N RawNodes and a FIFO of messages between them: etcd's `stabilize`, without output."""
+
+    def __init__(self, n: int, seed: int = 1) -> None:
+        voters = list(range(1, n + 1))
+        rng = random.Random(seed)
+        self.nodes = {
+            i: RawNode(
+                Config(id=i, voters=voters, rng=rng, pre_vote=True, check_quorum=True),
+                MemoryStorage(),
+            )
+            for i in voters
+        }
+        self.queue: deque[Message] = deque()
+        self.stepped = 0
+
+    def stabilize(self) -> None:
+        nodes = self.nodes
+        queue = self.queue
+        while True:
+            for node in nodes.values():
+                if node.has_ready():
+                    rd = node.ready()
+                    node.persist(rd)
+                    queue.extend(rd.messages)
+                    node.advance()
+            if not queue:
+                return
+            while queue:
+                m = queue.popleft()
+                nodes[m.to].step(m)
+                self.stepped += 1
+
+    def leader(self) -> RawNode | None:
+        for node in self.nodes.values():
+            if node.raft.state == StateType.StateLeader:
+                return node
+        return None
+
+
+def bench_core(proposals: int = 10_000, batch: int = 10) -> list[str]:
+    """Elect a leader in a 5-node cluster, then commit `proposals` proposals, `batch` at a time."""
+    cluster = CoreCluster(5)
+    start = time.perf_counter()
+    cluster.nodes[1].campaign()
+    cluster.stabilize()
+    leader = cluster.leader()
+    if leader is None:
+        raise RuntimeError("no leader elected")
+    base = leader.raft.raft_log.committed
+    for i in range(0, proposals, batch):
+        for k in range(i, min(i + batch, proposals)):
+            leader.propose(f"k{k}=v{k}")
+        cluster.stabilize()
+    elapsed = time.perf_counter() - start
+    committed = min(n.raft.raft_log.committed for n in cluster.nodes.values()) - base
+    if committed != proposals:
+        raise RuntimeError(f"only {committed} of {proposals} proposals committed everywhere")
+    return [
+        f"nodes: 5, proposals committed: {committed}, batch: {batch}",
+        f"messages stepped: {cluster.stepped}",
+        f"wall time: {elapsed:.3f} s",
+        f"messages/s: {int(cluster.stepped / elapsed)}",
+    ]

@@ -1,0 +1,81 @@
+"""Core room: etcd/raft's text formats for entries, messages, Readies and progress.
+
+raftviz prints what etcd prints, so its traces can be diffed against etcd's own test files and
+read by anyone who has debugged etcd.
+"""
+
+from __future__ import annotations
+
+from raftviz.core.messages import Entry, EntryType, Message
+from raftviz.core.rawnode import Ready
+
+
+def go_quote(s: str) -> str:
+    """Go's %q for a string: double quotes, with Go's escapes for quotes and non-printables."""
+    out = ['"']
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def describe_entry(e: Entry) -> str:
+    if e.type == EntryType.EntryNormal:
+        return f"{e.term}/{e.index} {e.type} {go_quote(e.data)}"
+    return f"{e.term}/{e.index} {e.type} {e.data}".rstrip()
+
+
+def describe_entries(ents: tuple[Entry, ...] | list[Entry]) -> list[str]:
+    return [describe_entry(e) for e in ents]
+
+
+def describe_message(m: Message) -> str:
+    s = f"{m.frm:x}->{m.to:x} {m.type} Term:{m.term} Log:{m.log_term}/{m.index}"
+    if m.reject:
+        s += f" Rejected (Hint: {m.reject_hint})"
+    if m.commit:
+        s += f" Commit:{m.commit}"
+    if len(m.entries) == 1:
+        s += f" Entries:[{describe_entry(m.entries[0])}]"
+    elif m.entries:
+        s += " Entries:[" + "".join(f"\n  {describe_entry(e)}" for e in m.entries) + "\n]"
+    return s
+
+
+def describe_ready(rd: Ready) -> str:
+    lines: list[str] = []
+    if rd.soft_state is not None:
+        lines.append(f"Lead:{rd.soft_state.lead} State:{rd.soft_state.state}")
+    hs = rd.hard_state
+    if hs is not None and not hs.is_empty():
+        vote = f" Vote:{hs.vote}" if hs.vote else ""
+        lines.append(f"HardState Term:{hs.term}{vote} Commit:{hs.commit}")
+    if rd.entries:
+        lines.append("Entries:")
+        lines.extend(describe_entries(rd.entries))
+    if rd.committed_entries:
+        lines.append("CommittedEntries:")
+        lines.extend(describe_entries(rd.committed_entries))
+    if rd.messages:
+        lines.append("Messages:")
+        lines.extend(describe_message(m) for m in rd.messages)
+    if not lines:
+        return "<empty Ready>"
+    return f"Ready MustSync={'true' if rd.must_sync else 'false'}:\n" + "\n".join(lines)

@@ -1,0 +1,229 @@
+"""Core room: the typed, immutable events and state views everything else consumes.
+
+The simulation emits `Event`s (each with its simulated time and a sequence number) and can be
+asked for a `ClusterView`, a plain snapshot of every node and every message in flight. The TUI
+and the headless runner only ever see these values, never Raft objects, so they stay cheap to
+render and cannot reach into the simulation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Level(Enum):
+    """etcd/raft's logger levels, in increasing severity."""
+
+    DEBUG = 0
+    INFO = 1
+    WARN = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One line of etcd/raft's logger: `kind` names the decision, `fields` its values.
+
+    `text` is the exact line etcd prints (without the level prefix), so the conformance driver
+    can compare it byte for byte while a UI filters on `level`, `node` and `kind`.
+    """
+
+    level: Level
+    node: int
+    kind: str
+    text: str
+    fields: tuple[tuple[str, object], ...] = ()
+
+    def render(self) -> str:
+        return f"{self.level} {self.text}"
+
+
+# ------------------------------------------------------------------ simulation events
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of everything the simulation reports. `seq` orders events that share a time."""
+
+    time_ms: int
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class RaftLog(Event):
+    """A log line of one node's Raft core."""
+
+    line: LogLine
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged(Event):
+    """A node's role, term, known leader or vote changed."""
+
+    node: int
+    role: str
+    term: int
+    lead: int
+    vote: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent(Event):
+    """A message sent, delivered or dropped. `flight` is the message's id in the network."""
+
+    flight: int
+    frm: int
+    to: int
+    type: str
+    term: int
+    log_term: int
+    index: int
+    commit: int
+    reject: bool
+    entries: int
+    sent_ms: int
+    deliver_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSent(MessageEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDelivered(MessageEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDropped(MessageEvent):
+    """`reason` is one of: loss, cut, crashed, partition, isolated."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EntriesChanged(Event):
+    """Entries appended, truncated, committed or applied on a node (`what` says which)."""
+
+    node: int
+    what: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFault(Event):
+    """A node crashed or restarted (`what`)."""
+
+    node: int
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkChanged(Event):
+    """The network changed: a partition, isolation, cut, heal or new settings."""
+
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyViolation(Event):
+    """A Raft safety property failed. Reported, never raised."""
+
+    property: str
+    nodes: tuple[int, ...]
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Narration(Event):
+    """A `say` line of a script, or a `mark` label."""
+
+    text: str
+    mark: bool = False
+
+
+# ------------------------------------------------------------------ state views
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressView:
+    """A leader's view of one follower (etcd's tracker.Progress)."""
+
+    id: int
+    match: int
+    next: int
+    state: str
+    inflight: int
+    paused: bool
+    recent_active: bool
+    learner: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    term: int
+    index: int
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """Everything about one node that a screen may show. Crashed nodes show persisted state."""
+
+    id: int
+    alive: bool
+    role: str  # follower | pre-candidate | candidate | leader
+    term: int
+    vote: int
+    lead: int
+    commit: int
+    applied: int
+    last_index: int
+    log: tuple[EntryView, ...]
+    election_elapsed: int
+    election_timeout: int
+    votes: tuple[tuple[int, bool], ...] = ()
+    progress: tuple[ProgressView, ...] = ()
+    lead_transferee: int = 0
+    isolated: bool = False
+    group: int | None = None
+    kv: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FlightView:
+    """One message in flight; `progress` of the flight is (now - sent) / (deliver - sent)."""
+
+    flight: int
+    frm: int
+    to: int
+    type: str
+    term: int
+    log_term: int
+    index: int
+    commit: int
+    reject: bool
+    entries: int
+    sent_ms: int
+    deliver_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterView:
+    """A complete, plain snapshot of the cluster at `time_ms`."""
+
+    time_ms: int
+    seed: int
+    nodes: tuple[NodeView, ...]
+    flights: tuple[FlightView, ...]
+    leader: int | None
+    term: int
+    cuts: tuple[tuple[int, int], ...] = ()  # directed links that drop messages (from, to)
+    violations: tuple[str, ...] = ()
+    settings: tuple[tuple[str, str], ...] = field(default_factory=tuple)

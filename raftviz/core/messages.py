@@ -1,0 +1,133 @@
+"""Core room: Raft's vocabulary - message types, entries, messages, hard and soft state.
+
+Names follow etcd/raft's protobuf (`MsgVote`, `StateLeader`, `EntryNormal`) because raftviz
+prints etcd's own log lines and test output, and a reader who knows etcd should feel at home.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+
+NONE = 0
+"""The id meaning 'no node': no vote cast, no leader known."""
+
+CAMPAIGN_TRANSFER = "CampaignTransfer"
+"""Context of the votes of a leadership-transfer election; it lets them bypass the lease."""
+
+
+class MsgType(IntEnum):
+    MsgHup = 0
+    MsgBeat = 1
+    MsgProp = 2
+    MsgApp = 3
+    MsgAppResp = 4
+    MsgVote = 5
+    MsgVoteResp = 6
+    MsgSnap = 7
+    MsgHeartbeat = 8
+    MsgHeartbeatResp = 9
+    MsgUnreachable = 10
+    MsgSnapStatus = 11
+    MsgCheckQuorum = 12
+    MsgTransferLeader = 13
+    MsgTimeoutNow = 14
+    MsgReadIndex = 15
+    MsgReadIndexResp = 16
+    MsgPreVote = 17
+    MsgPreVoteResp = 18
+    MsgForgetLeader = 19
+
+    def __str__(self) -> str:
+        return self.name
+
+
+LOCAL_MESSAGES = frozenset(
+    {
+        MsgType.MsgHup,
+        MsgType.MsgBeat,
+        MsgType.MsgUnreachable,
+        MsgType.MsgSnapStatus,
+        MsgType.MsgCheckQuorum,
+    }
+)
+"""Messages a node only ever sends itself; one arriving over the network is refused."""
+
+RESPONSE_MESSAGES = frozenset(
+    {
+        MsgType.MsgAppResp,
+        MsgType.MsgVoteResp,
+        MsgType.MsgHeartbeatResp,
+        MsgType.MsgUnreachable,
+        MsgType.MsgPreVoteResp,
+    }
+)
+"""Responses, refused when they come from a node the receiver does not track."""
+
+
+def vote_response_type(t: MsgType) -> MsgType:
+    return MsgType.MsgPreVoteResp if t == MsgType.MsgPreVote else MsgType.MsgVoteResp
+
+
+class StateType(Enum):
+    StateFollower = "follower"
+    StateCandidate = "candidate"
+    StateLeader = "leader"
+    StatePreCandidate = "pre-candidate"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryType(IntEnum):
+    EntryNormal = 0
+    EntryConfChange = 1
+    EntryConfChangeV2 = 2
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    term: int
+    index: int
+    data: str = ""
+    type: EntryType = EntryType.EntryNormal
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One Raft message. `frm` because `from` is a keyword; field meanings follow etcd's."""
+
+    type: MsgType
+    to: int = NONE
+    frm: int = NONE
+    term: int = 0
+    log_term: int = 0
+    index: int = 0
+    entries: tuple[Entry, ...] = ()
+    commit: int = 0
+    reject: bool = False
+    reject_hint: int = 0
+    context: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HardState:
+    """What a node must persist before it may send the messages that depend on it."""
+
+    term: int = 0
+    vote: int = NONE
+    commit: int = 0
+
+    def is_empty(self) -> bool:
+        return self.term == 0 and self.vote == NONE and self.commit == 0
+
+
+@dataclass(frozen=True, slots=True)
+class SoftState:
+    """Volatile state a UI wants to know about: the known leader and the role."""
+
+    lead: int
+    state: StateType

@@ -1,0 +1,42 @@
+"""Core room: majority quorums - who won an election, what a majority has acknowledged."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from enum import Enum
+
+
+class VoteResult(Enum):
+    VotePending = 1
+    VoteLost = 2
+    VoteWon = 3
+
+
+def vote_result(voters: Collection[int], votes: Mapping[int, bool]) -> VoteResult:
+    """Won once a majority granted; Lost once a majority can no longer grant; else Pending."""
+    if not voters:
+        # An empty configuration wins every vote, so joint configurations compose.
+        return VoteResult.VoteWon
+    granted = missing = 0
+    for v in voters:
+        vote = votes.get(v)
+        if vote is None:
+            missing += 1
+        elif vote:
+            granted += 1
+    q = len(voters) // 2 + 1
+    if granted >= q:
+        return VoteResult.VoteWon
+    if granted + missing >= q:
+        return VoteResult.VotePending
+    return VoteResult.VoteLost
+
+
+def committed_index(voters: Collection[int], acked: Mapping[int, int]) -> int:
+    """The highest index acknowledged by a majority of voters (missing voters count as 0)."""
+    n = len(voters)
+    if n == 0:
+        # An empty configuration commits everything, so joint configurations compose.
+        return 2**63 - 1
+    indexes = sorted(acked.get(v, 0) for v in voters)
+    return indexes[n - (n // 2 + 1)]

@@ -1,0 +1,804 @@
+"""Core room: the Raft state machine, with etcd/raft's election and replication semantics.
+
+One `Raft` is one node. Every input is a method call (`step` a message, `tick`), every output
+is a value: messages queued in two outboxes and log lines handed to a sink. It follows etcd/raft
+v3.6 rule by rule (pre-vote at term+1, the check-quorum lease, the leader's empty entry,
+leadership transfer, forget-leader), because raftviz exists to show what etcd really does.
+
+Two outboxes, as in etcd: `msgs` may leave at once; `msgs_after_append` (every MsgAppResp,
+MsgVoteResp and MsgPreVoteResp, including a node's own vote and a leader's own acknowledgement)
+may only leave once the state they answer for is persisted. See `rawnode.py`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from raftviz.core.events import Level, LogLine
+from raftviz.core.log import LogUnavailable, MemoryStorage, RaftLog
+from raftviz.core.messages import (
+    CAMPAIGN_TRANSFER,
+    NONE,
+    Entry,
+    HardState,
+    Message,
+    MsgType,
+    SoftState,
+    StateType,
+    vote_response_type,
+)
+from raftviz.core.quorum import VoteResult
+from raftviz.core.tracker import Progress, ProgressState, ProgressTracker
+
+M = MsgType
+LogSink = Callable[[LogLine], None]
+
+
+class ProposalDropped(Exception):
+    """etcd's ErrProposalDropped: no leader, a transfer in progress, or not in the config."""
+
+    def __str__(self) -> str:
+        return "raft proposal dropped"
+
+
+class CampaignType(Enum):
+    PRE_ELECTION = "CampaignPreElection"
+    ELECTION = "CampaignElection"
+    TRANSFER = "CampaignTransfer"
+
+
+@dataclass
+class Config:
+    """How a node behaves. Defaults are etcd's interaction-test defaults, except the ticks."""
+
+    id: int
+    voters: list[int]
+    learners: list[int] = field(default_factory=list)
+    election_tick: int = 10
+    heartbeat_tick: int = 1
+    check_quorum: bool = False
+    pre_vote: bool = False
+    read_only_lease_based: bool = False
+    disable_proposal_forwarding: bool = False
+    max_inflight: int = 2**31 - 1
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+
+
+class Raft:
+    """One node's Raft state machine (etcd's `raft` struct)."""
+
+    def __init__(
+        self,
+        config: Config,
+        storage: MemoryStorage | None = None,
+        hard_state: HardState | None = None,
+        sink: LogSink | None = None,
+    ) -> None:
+        if config.heartbeat_tick >= config.election_tick:
+            raise ValueError("election tick must be greater than heartbeat tick")
+        self.id = config.id
+        self.sink = sink
+        self.config = config
+        self.election_timeout = config.election_tick
+        self.heartbeat_timeout = config.heartbeat_tick
+        self.check_quorum = config.check_quorum
+        self.pre_vote = config.pre_vote
+        self.rng = config.rng
+        self.raft_log = RaftLog(storage or MemoryStorage(), self._log_from_raftlog)
+        self.term = 0
+        self.vote = NONE
+        self.lead = NONE
+        self.state = StateType.StateFollower
+        self.lead_transferee = NONE
+        self.election_elapsed = 0
+        self.heartbeat_elapsed = 0
+        self.randomized_election_timeout = 0
+        self.msgs: list[Message] = []
+        self.msgs_after_append: list[Message] = []
+        self.trk = ProgressTracker(config.voters, config.learners, config.max_inflight)
+        for id in [*config.voters, *config.learners]:
+            self.trk.progress[id] = Progress(
+                1, config.max_inflight, is_learner=id in config.learners
+            )
+        self._info("config", f"{self.id:x} switched to configuration {self.trk.config_string()}")
+        if hard_state is not None and not hard_state.is_empty():
+            self._load_state(hard_state)
+        self.become_follower(self.term, NONE)
+        peers = ",".join(f"{v:x}" for v in self.trk.voters)
+        log = self.raft_log
+        self._info(
+            "new",
+            f"newRaft {self.id:x} [peers: [{peers}], term: {self.term}, commit: {log.committed}, "
+            f"applied: {log.applied}, lastindex: {log.last_index()}, lastterm: {log.last_term()}]",
+        )
+
+    # ------------------------------------------------------------------ logging
+
+    def _emit(
+        self, level: Level, kind: str, text: str, fields: tuple[tuple[str, object], ...]
+    ) -> None:
+        if self.sink is not None:
+            self.sink(LogLine(level, self.id, kind, text, fields))
+
+    def _info(self, kind: str, text: str, *fields: tuple[str, object]) -> None:
+        if self.sink is not None:
+            self.sink(LogLine(Level.INFO, self.id, kind, text, fields))
+
+    def _debug(self, kind: str, text: str, *fields: tuple[str, object]) -> None:
+        if self.sink is not None:
+            self.sink(LogLine(Level.DEBUG, self.id, kind, text, fields))
+
+    def _warn(self, kind: str, text: str, *fields: tuple[str, object]) -> None:
+        if self.sink is not None:
+            self.sink(LogLine(Level.WARN, self.id, kind, text, fields))
+
+    def _log_from_raftlog(self, text: str) -> None:
+        self._info("log", text)
+
+    # ------------------------------------------------------------------ state
+
+    def _load_state(self, hs: HardState) -> None:
+        if hs.commit < self.raft_log.committed or hs.commit > self.raft_log.last_index():
+            raise AssertionError(f"{self.id:x} state.commit {hs.commit} is out of range")
+        self.raft_log.committed = hs.commit
+        self.term = hs.term
+        self.vote = hs.vote
+
+    def entries_persisted(self, term: int, index: int, log_term: int) -> None:
+        """Storage wrote the log up to (log_term, index), as accepted at `term`."""
+        if term < self.term:
+            # The term moved on while persisting: what was written may since have been replaced.
+            self._info(
+                "stale-append",
+                f"{self.id:x} [term: {self.term}] ignored entry appends from a "
+                f"MsgStorageAppendResp message with lower term [term: {term}]",
+            )
+            return
+        self.raft_log.unstable.stable_to(index, log_term)
+
+    def hard_state(self) -> HardState:
+        return HardState(self.term, self.vote, self.raft_log.committed)
+
+    def soft_state(self) -> SoftState:
+        return SoftState(self.lead, self.state)
+
+    def promotable(self) -> bool:
+        pr = self.trk.progress.get(self.id)
+        return pr is not None and not pr.is_learner
+
+    def past_election_timeout(self) -> bool:
+        return self.election_elapsed >= self.randomized_election_timeout
+
+    def reset_randomized_election_timeout(self) -> None:
+        self.randomized_election_timeout = self.election_timeout + self.rng.randrange(
+            self.election_timeout
+        )
+
+    def _last_entry(self) -> tuple[int, int]:
+        """(term, index) of the last entry."""
+        li = self.raft_log.last_index()
+        return self.raft_log.term(li), li
+
+    # ------------------------------------------------------------------ sending
+
+    def send(self, m: Message) -> None:
+        """Queue `m`, stamping sender and term the way etcd's `send` does."""
+        t = m.type
+        if m.frm == NONE:
+            m = replace(m, frm=self.id)
+        if t in (M.MsgVote, M.MsgVoteResp, M.MsgPreVote, M.MsgPreVoteResp):
+            if m.term == 0:
+                raise AssertionError(f"term should be set when sending {t}")
+        else:
+            if m.term != 0:
+                raise AssertionError(f"term should not be set when sending {t} (was {m.term})")
+            if t != M.MsgProp and t != M.MsgReadIndex:
+                m = replace(m, term=self.term)
+        if t in (M.MsgAppResp, M.MsgVoteResp, M.MsgPreVoteResp):
+            self.msgs_after_append.append(m)
+        else:
+            if m.to == self.id:
+                raise AssertionError(f"message should not be self-addressed when sending {t}")
+            self.msgs.append(m)
+
+    def _send_append(self, to: int) -> None:
+        self._maybe_send_append(to, True)
+
+    def _maybe_send_append(self, to: int, send_if_empty: bool) -> bool:
+        """Send `to` the entries it misses (or an empty append carrying the commit)."""
+        pr = self.trk.progress[to]
+        if pr.is_paused():
+            return False
+        log = self.raft_log
+        prev_index = pr.next - 1
+        try:
+            prev_term = log.term(prev_index)
+        except LogUnavailable:
+            # Compacted logs (and so snapshots) are out of scope: nothing to send.
+            return False
+        ents: list[Entry] = []
+        if pr.state != ProgressState.StateReplicate or not pr.inflights.full():
+            ents = log.entries_from(pr.next)
+        if not ents and not send_if_empty:
+            return False
+        commit = log.committed
+        self.send(
+            Message(
+                type=M.MsgApp,
+                to=to,
+                index=prev_index,
+                log_term=prev_term,
+                entries=tuple(ents),
+                commit=commit,
+            )
+        )
+        pr.sent_entries(len(ents), sum(len(e.data) for e in ents))
+        pr.sent_commit = commit
+        return True
+
+    def _send_heartbeat(self, to: int, context: str = "") -> None:
+        pr = self.trk.progress[to]
+        commit = min(pr.match, self.raft_log.committed)
+        self.send(Message(type=M.MsgHeartbeat, to=to, commit=commit, context=context))
+        pr.sent_commit = commit
+
+    def _bcast_append(self) -> None:
+        for id in self.trk.ids():
+            if id != self.id:
+                self._send_append(id)
+
+    def _bcast_heartbeat(self) -> None:
+        for id in self.trk.ids():
+            if id != self.id:
+                self._send_heartbeat(id)
+
+    def _send_timeout_now(self, to: int) -> None:
+        self.send(Message(type=M.MsgTimeoutNow, to=to))
+
+    def _append_entries(self, ents: list[Entry]) -> None:
+        """Stamp term and indexes on new entries, append them, and queue the self-ack."""
+        li = self.raft_log.last_index()
+        stamped = [
+            Entry(term=self.term, index=li + 1 + i, data=e.data, type=e.type)
+            for i, e in enumerate(ents)
+        ]
+        li = self.raft_log.append(stamped)
+        # The leader acknowledges its own entries only once they are persisted.
+        self.send(Message(type=M.MsgAppResp, to=self.id, index=li))
+
+    def _maybe_commit(self) -> bool:
+        return self.raft_log.maybe_commit(self.trk.committed(), self.term)
+
+    # ------------------------------------------------------------------ transitions
+
+    def _reset(self, term: int) -> None:
+        if self.term != term:
+            self.term = term
+            self.vote = NONE
+        self.lead = NONE
+        self.election_elapsed = 0
+        self.heartbeat_elapsed = 0
+        self.reset_randomized_election_timeout()
+        self.lead_transferee = NONE
+        self.trk.votes = {}
+        last = self.raft_log.last_index()
+        maxi = self.trk.max_inflight
+        for id, old in self.trk.progress.items():
+            pr = Progress(last + 1, maxi, is_learner=old.is_learner)
+            if id == self.id:
+                pr.match = last
+            self.trk.progress[id] = pr
+
+    def become_follower(self, term: int, lead: int) -> None:
+        self._reset(term)
+        self.lead = lead
+        self.state = StateType.StateFollower
+        self._info(
+            "became", f"{self.id:x} became follower at term {self.term}", ("term", self.term)
+        )
+
+    def become_pre_candidate(self) -> None:
+        if self.state == StateType.StateLeader:
+            raise AssertionError("invalid transition [leader -> pre-candidate]")
+        # Neither term nor vote changes: a pre-candidate only asks whether it could win.
+        self.trk.votes = {}
+        self.lead = NONE
+        self.state = StateType.StatePreCandidate
+        self._info(
+            "became", f"{self.id:x} became pre-candidate at term {self.term}", ("term", self.term)
+        )
+
+    def become_candidate(self) -> None:
+        if self.state == StateType.StateLeader:
+            raise AssertionError("invalid transition [leader -> candidate]")
+        self._reset(self.term + 1)
+        self.vote = self.id
+        self.state = StateType.StateCandidate
+        self._info(
+            "became", f"{self.id:x} became candidate at term {self.term}", ("term", self.term)
+        )
+
+    def become_leader(self) -> None:
+        if self.state == StateType.StateFollower:
+            raise AssertionError("invalid transition [follower -> leader]")
+        self._reset(self.term)
+        self.lead = self.id
+        self.state = StateType.StateLeader
+        pr = self.trk.progress[self.id]
+        pr.become_replicate()
+        pr.recent_active = True
+        # The empty entry lets the new leader commit everything of earlier terms (Figure 8).
+        self._append_entries([Entry(term=0, index=0)])
+        self._info("became", f"{self.id:x} became leader at term {self.term}", ("term", self.term))
+
+    def _hup(self, t: CampaignType) -> None:
+        if self.state == StateType.StateLeader:
+            self._debug("hup", f"{self.id:x} ignoring MsgHup because already leader")
+            return
+        if not self.promotable():
+            self._warn("hup", f"{self.id:x} is unpromotable and can not campaign")
+            return
+        self._info(
+            "election",
+            f"{self.id:x} is starting a new election at term {self.term}",
+            ("term", self.term),
+        )
+        self._campaign(t)
+
+    def _campaign(self, t: CampaignType) -> None:
+        if t == CampaignType.PRE_ELECTION:
+            self.become_pre_candidate()
+            vote_msg = M.MsgPreVote
+            # A pre-vote asks for the term it would campaign at, without moving to it.
+            term = self.term + 1
+        else:
+            self.become_candidate()
+            vote_msg = M.MsgVote
+            term = self.term
+        last_term, last_index = self._last_entry()
+        context = CAMPAIGN_TRANSFER if t == CampaignType.TRANSFER else ""
+        for id in self.trk.voters:
+            if id == self.id:
+                # Our own vote counts only once our state is persisted (see rawnode).
+                self.send(Message(type=vote_response_type(vote_msg), to=id, term=term))
+                continue
+            self._info(
+                "sent-vote",
+                f"{self.id:x} [logterm: {last_term}, index: {last_index}] sent {vote_msg} "
+                f"request to {id:x} at term {self.term}",
+                ("to", id),
+                ("type", str(vote_msg)),
+            )
+            self.send(
+                Message(
+                    type=vote_msg,
+                    to=id,
+                    term=term,
+                    index=last_index,
+                    log_term=last_term,
+                    context=context,
+                )
+            )
+
+    def _poll(self, id: int, t: MsgType, granted: bool) -> tuple[int, int, VoteResult]:
+        if granted:
+            self._info("poll", f"{self.id:x} received {t} from {id:x} at term {self.term}")
+        else:
+            self._info(
+                "poll", f"{self.id:x} received {t} rejection from {id:x} at term {self.term}"
+            )
+        self.trk.record_vote(id, granted)
+        return self.trk.tally_votes()
+
+    # ------------------------------------------------------------------ ticks
+
+    def tick(self) -> None:
+        if self.state == StateType.StateLeader:
+            self._tick_heartbeat()
+        else:
+            self._tick_election()
+
+    def _tick_election(self) -> None:
+        self.election_elapsed += 1
+        if self.promotable() and self.past_election_timeout():
+            self.election_elapsed = 0
+            self.step(Message(type=M.MsgHup, frm=self.id))
+
+    def _tick_heartbeat(self) -> None:
+        self.heartbeat_elapsed += 1
+        self.election_elapsed += 1
+        if self.election_elapsed >= self.election_timeout:
+            self.election_elapsed = 0
+            if self.check_quorum:
+                self.step(Message(type=M.MsgCheckQuorum, frm=self.id))
+            # A transfer must finish within one election timeout.
+            if self.state == StateType.StateLeader and self.lead_transferee != NONE:
+                self.lead_transferee = NONE
+        if self.state != StateType.StateLeader:
+            return
+        if self.heartbeat_elapsed >= self.heartbeat_timeout:
+            self.heartbeat_elapsed = 0
+            self.step(Message(type=M.MsgBeat, frm=self.id))
+
+    # ------------------------------------------------------------------ step
+
+    def step(self, m: Message) -> None:
+        """Handle one message: the term gate first, then vote granting, then the role."""
+        t = m.type
+        if m.term == 0:
+            pass
+        elif m.term > self.term:
+            if t == M.MsgVote or t == M.MsgPreVote:
+                force = m.context == CAMPAIGN_TRANSFER
+                in_lease = (
+                    self.check_quorum
+                    and self.lead != NONE
+                    and self.election_elapsed < self.election_timeout
+                )
+                if not force and in_lease:
+                    # A node that hears from a leader ignores votes: this is the lease that
+                    # keeps a partitioned node from deposing a healthy leader.
+                    last_term, last_index = self._last_entry()
+                    self._info(
+                        "ignored-lease",
+                        f"{self.id:x} [logterm: {last_term}, index: {last_index}, vote: "
+                        f"{self.vote:x}] ignored {t} from {m.frm:x} [logterm: {m.log_term}, "
+                        f"index: {m.index}] at term {self.term}: lease is not expired "
+                        f"(remaining ticks: {self.election_timeout - self.election_elapsed})",
+                        ("from", m.frm),
+                        ("type", str(t)),
+                    )
+                    return
+            if t == M.MsgPreVote or (t == M.MsgPreVoteResp and not m.reject):
+                # Pre-votes never move terms: granting one is only a promise.
+                pass
+            else:
+                self._info(
+                    "higher-term",
+                    f"{self.id:x} [term: {self.term}] received a {t} message with higher term "
+                    f"from {m.frm:x} [term: {m.term}]",
+                    ("from", m.frm),
+                    ("type", str(t)),
+                    ("term", m.term),
+                )
+                if t in (M.MsgApp, M.MsgHeartbeat, M.MsgSnap):
+                    self.become_follower(m.term, m.frm)
+                else:
+                    self.become_follower(m.term, NONE)
+        elif m.term < self.term:
+            if (self.check_quorum or self.pre_vote) and t in (M.MsgHeartbeat, M.MsgApp):
+                # Tell a stale leader about the newer term, so that it steps down and a node
+                # stuck at a higher term (which pre-vote or the lease keep from winning) is freed.
+                self.send(Message(type=M.MsgAppResp, to=m.frm))
+            elif t == M.MsgPreVote:
+                last_term, last_index = self._last_entry()
+                self._info(
+                    "reject-vote",
+                    f"{self.id:x} [logterm: {last_term}, index: {last_index}, vote: "
+                    f"{self.vote:x}] rejected {t} from {m.frm:x} [logterm: {m.log_term}, "
+                    f"index: {m.index}] at term {self.term}",
+                    ("from", m.frm),
+                    ("type", str(t)),
+                )
+                self.send(Message(type=M.MsgPreVoteResp, to=m.frm, term=self.term, reject=True))
+            else:
+                self._info(
+                    "lower-term",
+                    f"{self.id:x} [term: {self.term}] ignored a {t} message with lower term "
+                    f"from {m.frm:x} [term: {m.term}]",
+                    ("from", m.frm),
+                    ("type", str(t)),
+                )
+            return
+
+        if t == M.MsgHup:
+            self._hup(CampaignType.PRE_ELECTION if self.pre_vote else CampaignType.ELECTION)
+        elif t == M.MsgVote or t == M.MsgPreVote:
+            self._handle_vote(m)
+        elif self.state == StateType.StateLeader:
+            self._step_leader(m)
+        elif self.state == StateType.StateFollower:
+            self._step_follower(m)
+        else:
+            self._step_candidate(m)
+
+    def _handle_vote(self, m: Message) -> None:
+        can_vote = (
+            self.vote == m.frm
+            or (self.vote == NONE and self.lead == NONE)
+            or (m.type == M.MsgPreVote and m.term > self.term)
+        )
+        last_term, last_index = self._last_entry()
+        up_to_date = m.log_term > last_term or (m.log_term == last_term and m.index >= last_index)
+        resp = vote_response_type(m.type)
+        verb = "cast" if can_vote and up_to_date else "rejected"
+        prep = "for" if verb == "cast" else "from"
+        self._info(
+            "cast-vote" if verb == "cast" else "reject-vote",
+            f"{self.id:x} [logterm: {last_term}, index: {last_index}, vote: {self.vote:x}] "
+            f"{verb} {m.type} {prep} {m.frm:x} [logterm: {m.log_term}, index: {m.index}] "
+            f"at term {self.term}",
+            ("from", m.frm),
+            ("type", str(m.type)),
+        )
+        if verb == "cast":
+            # A granted vote answers at the candidate's term; for a pre-vote, the future one.
+            self.send(Message(type=resp, to=m.frm, term=m.term))
+            if m.type == M.MsgVote:
+                self.election_elapsed = 0
+                self.vote = m.frm
+        else:
+            self.send(Message(type=resp, to=m.frm, term=self.term, reject=True))
+
+    # ------------------------------------------------------------------ leader
+
+    def _step_leader(self, m: Message) -> None:
+        t = m.type
+        if t == M.MsgBeat:
+            self._bcast_heartbeat()
+            return
+        if t == M.MsgCheckQuorum:
+            if not self.trk.quorum_active():
+                self._warn(
+                    "stepped-down",
+                    f"{self.id:x} stepped down to follower since quorum is not active",
+                )
+                self.become_follower(self.term, NONE)
+            # Every check opens a new window in which followers must prove they are alive.
+            for id, peer in self.trk.progress.items():
+                if id != self.id:
+                    peer.recent_active = False
+            return
+        if t == M.MsgProp:
+            if not m.entries:
+                raise AssertionError(f"{self.id:x} stepped empty MsgProp")
+            if self.id not in self.trk.progress:
+                raise ProposalDropped
+            if self.lead_transferee != NONE:
+                self._debug(
+                    "drop-proposal",
+                    f"{self.id:x} [term {self.term}] transfer leadership to "
+                    f"{self.lead_transferee:x} is in progress; dropping proposal",
+                )
+                raise ProposalDropped
+            self._append_entries(list(m.entries))
+            self._bcast_append()
+            return
+        if t == M.MsgForgetLeader or t == M.MsgReadIndex:
+            return
+
+        pr = self.trk.progress.get(m.frm)
+        if pr is None:
+            self._debug("no-progress", f"{self.id:x} no progress available for {m.frm:x}")
+            return
+        if t == M.MsgAppResp:
+            self._handle_append_response(m, pr)
+        elif t == M.MsgHeartbeatResp:
+            pr.recent_active = True
+            pr.msg_app_flow_paused = False
+            # Even a paused or fully caught-up probing follower gets an (empty) append, so that a
+            # lost stream recovers and a probe can turn back into replication.
+            if pr.match < self.raft_log.last_index() or pr.state == ProgressState.StateProbe:
+                self._send_append(m.frm)
+        elif t == M.MsgUnreachable:
+            if pr.state == ProgressState.StateReplicate:
+                pr.become_probe()
+            self._debug(
+                "unreachable",
+                f"{self.id:x} failed to send message to {m.frm:x} because it is unreachable [{pr}]",
+            )
+        elif t == M.MsgTransferLeader:
+            self._handle_transfer_leader(m, pr)
+
+    def _handle_append_response(self, m: Message, pr: Progress) -> None:
+        pr.recent_active = True
+        log = self.raft_log
+        if m.reject:
+            self._debug(
+                "append-rejected",
+                f"{self.id:x} received MsgAppResp(rejected, hint: (index {m.reject_hint}, term "
+                f"{m.log_term})) from {m.frm:x} for index {m.index}",
+            )
+            next_probe = m.reject_hint
+            if m.log_term > 0:
+                # Skip every entry of a term the follower cannot have (fast log rejection).
+                next_probe, _ = log.find_conflict_by_term(m.reject_hint, m.log_term)
+            if pr.maybe_decr_to(m.index, next_probe):
+                self._debug("decreased", f"{self.id:x} decreased progress of {m.frm:x} to [{pr}]")
+                if pr.state == ProgressState.StateReplicate:
+                    pr.become_probe()
+                self._send_append(m.frm)
+            return
+        if not (
+            pr.maybe_update(m.index)
+            or (pr.match == m.index and pr.state == ProgressState.StateProbe)
+        ):
+            return
+        if pr.state == ProgressState.StateProbe:
+            pr.become_replicate()
+        elif pr.state == ProgressState.StateReplicate:
+            pr.inflights.free_le(m.index)
+        if self._maybe_commit():
+            self._bcast_append()
+        elif m.frm != self.id and pr.can_bump_commit(log.committed):
+            self._send_append(m.frm)
+        if m.frm != self.id:
+            while self._maybe_send_append(m.frm, False):
+                pass
+        if m.frm == self.lead_transferee and pr.match == log.last_index():
+            self._info(
+                "transfer",
+                f"{self.id:x} sent MsgTimeoutNow to {m.frm:x} after received MsgAppResp",
+            )
+            self._send_timeout_now(m.frm)
+
+    def _handle_transfer_leader(self, m: Message, pr: Progress) -> None:
+        if pr.is_learner:
+            self._debug("transfer", f"{self.id:x} is learner. Ignored transferring leadership")
+            return
+        transferee = m.frm
+        if self.lead_transferee != NONE:
+            if self.lead_transferee == transferee:
+                self._info(
+                    "transfer",
+                    f"{self.id:x} [term {self.term}] transfer leadership to {transferee:x} is in "
+                    f"progress, ignores request to same node {transferee:x}",
+                )
+                return
+            old = self.lead_transferee
+            self.lead_transferee = NONE
+            self._info(
+                "transfer",
+                f"{self.id:x} [term {self.term}] abort previous transferring leadership to {old:x}",
+            )
+        if transferee == self.id:
+            self._debug(
+                "transfer",
+                f"{self.id:x} is already leader. Ignored transferring leadership to self",
+            )
+            return
+        self._info(
+            "transfer",
+            f"{self.id:x} [term {self.term}] starts to transfer leadership to {transferee:x}",
+        )
+        self.election_elapsed = 0
+        self.lead_transferee = transferee
+        if pr.match == self.raft_log.last_index():
+            self._send_timeout_now(transferee)
+            self._info(
+                "transfer",
+                f"{self.id:x} sends MsgTimeoutNow to {transferee:x} immediately as "
+                f"{transferee:x} already has up-to-date log",
+            )
+        else:
+            self._send_append(transferee)
+
+    # ------------------------------------------------------------------ candidates
+
+    def _step_candidate(self, m: Message) -> None:
+        t = m.type
+        my_resp = M.MsgPreVoteResp if self.state == StateType.StatePreCandidate else M.MsgVoteResp
+        if t == M.MsgProp:
+            self._info(
+                "drop-proposal", f"{self.id:x} no leader at term {self.term}; dropping proposal"
+            )
+            raise ProposalDropped
+        if t == M.MsgApp:
+            self.become_follower(m.term, m.frm)
+            self._handle_append_entries(m)
+        elif t == M.MsgHeartbeat:
+            self.become_follower(m.term, m.frm)
+            self._handle_heartbeat(m)
+        elif t == my_resp:
+            granted, rejected, res = self._poll(m.frm, t, not m.reject)
+            self._info(
+                "tally",
+                f"{self.id:x} has received {granted} {t} votes and {rejected} vote rejections",
+                ("granted", granted),
+                ("rejected", rejected),
+            )
+            if res == VoteResult.VoteWon:
+                if self.state == StateType.StatePreCandidate:
+                    self._campaign(CampaignType.ELECTION)
+                else:
+                    self.become_leader()
+                    self._bcast_append()
+            elif res == VoteResult.VoteLost:
+                # A lost pre-vote leaves the term unchanged: it never moved.
+                self.become_follower(self.term, NONE)
+        elif t == M.MsgTimeoutNow:
+            self._debug(
+                "transfer",
+                f"{self.id:x} [term {self.term} state {self.state}] ignored MsgTimeoutNow "
+                f"from {m.frm:x}",
+            )
+
+    # ------------------------------------------------------------------ followers
+
+    def _step_follower(self, m: Message) -> None:
+        t = m.type
+        if t == M.MsgProp:
+            if self.lead == NONE:
+                self._info(
+                    "drop-proposal", f"{self.id:x} no leader at term {self.term}; dropping proposal"
+                )
+                raise ProposalDropped
+            if self.config.disable_proposal_forwarding:
+                self._info(
+                    "drop-proposal",
+                    f"{self.id:x} not forwarding to leader {self.lead:x} at term {self.term}; "
+                    "dropping proposal",
+                )
+                raise ProposalDropped
+            self.send(replace(m, to=self.lead))
+        elif t == M.MsgApp:
+            self.election_elapsed = 0
+            self.lead = m.frm
+            self._handle_append_entries(m)
+        elif t == M.MsgHeartbeat:
+            self.election_elapsed = 0
+            self.lead = m.frm
+            self._handle_heartbeat(m)
+        elif t == M.MsgTransferLeader:
+            if self.lead == NONE:
+                self._info(
+                    "transfer",
+                    f"{self.id:x} no leader at term {self.term}; dropping leader transfer msg",
+                )
+                return
+            self.send(replace(m, to=self.lead))
+        elif t == M.MsgForgetLeader:
+            if self.config.read_only_lease_based:
+                self._emit(
+                    Level.ERROR, "forget", "ignoring MsgForgetLeader due to ReadOnlyLeaseBased", ()
+                )
+                return
+            if self.lead != NONE:
+                self._info(
+                    "forget",
+                    f"{self.id:x} forgetting leader {self.lead:x} at term {self.term}",
+                )
+                self.lead = NONE
+        elif t == M.MsgTimeoutNow:
+            self._info(
+                "transfer",
+                f"{self.id:x} [term {self.term}] received MsgTimeoutNow from {m.frm:x} and starts "
+                "an election to get leadership.",
+            )
+            self._hup(CampaignType.TRANSFER)
+
+    def _handle_append_entries(self, m: Message) -> None:
+        log = self.raft_log
+        if m.index < log.committed:
+            self.send(Message(type=M.MsgAppResp, to=m.frm, index=log.committed))
+            return
+        last_new = log.maybe_append(m.index, m.log_term, m.entries, m.commit)
+        if last_new is not None:
+            self.send(Message(type=M.MsgAppResp, to=m.frm, index=last_new))
+            return
+        self._debug(
+            "append-rejected",
+            f"{self.id:x} [logterm: {log.term_or_zero(m.index)}, index: {m.index}] rejected "
+            f"MsgApp [logterm: {m.log_term}, index: {m.index}] from {m.frm:x}",
+        )
+        # Hint the largest (index, term) that may match, so the leader can skip whole terms.
+        hint_index, hint_term = log.find_conflict_by_term(
+            min(m.index, log.last_index()), m.log_term
+        )
+        self.send(
+            Message(
+                type=M.MsgAppResp,
+                to=m.frm,
+                index=m.index,
+                reject=True,
+                reject_hint=hint_index,
+                log_term=hint_term,
+            )
+        )
+
+    def _handle_heartbeat(self, m: Message) -> None:
+        self.raft_log.commit_to(m.commit)
+        self.send(Message(type=M.MsgHeartbeatResp, to=m.frm, context=m.context))
