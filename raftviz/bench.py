@@ -80,3 +80,31 @@ def bench_core(proposals: int = 10_000, batch: int = 10) -> list[str]:
         f"wall time: {elapsed:.3f} s",
         f"messages/s: {int(cluster.stepped / elapsed)}",
     ]
+
+
+def bench_sim(minutes: int = 10, rate: int = 10) -> list[str]:
+    """Default 5-node cluster, `rate` proposals per simulated second for `minutes` simulated
+    minutes, safety checks on; events are produced and drained as a UI would consume them."""
+    from raftviz.core.cluster import Cluster
+    from raftviz.core.events import MessageDelivered
+
+    cluster = Cluster()
+    period = 1000 // rate
+    end = minutes * 60_000
+    delivered = proposals = dropped = 0
+    start = time.perf_counter()
+    for t in range(period, end + 1, period):
+        cluster.advance_to(t)
+        if cluster.leader() is not None:
+            proposals += 1
+            if not cluster.propose(None, f"k{t % 100}=v{t}"):
+                dropped += 1
+        delivered += sum(1 for e in cluster.drain() if type(e) is MessageDelivered)
+    elapsed = time.perf_counter() - start
+    return [
+        f"simulated: {minutes} min, proposals: {proposals} ({dropped} dropped), "
+        f"violations: {len(cluster.violations)}",
+        f"wall time: {elapsed:.2f} s",
+        f"messages delivered/s (wall): {int(delivered / elapsed)}",
+        f"speedup: {int(end / 1000 / elapsed)}",
+    ]

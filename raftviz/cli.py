@@ -33,7 +33,7 @@ def _build_parser() -> _Parser:
     conform.add_argument("--diff", action="store_true", help="show a unified diff on failure")
 
     bench = sub.add_parser("bench", help="measure performance")
-    bench.add_argument("target", choices=["core"], help="what to measure")
+    bench.add_argument("target", choices=["core", "sim"], help="what to measure")
     return parser
 
 
@@ -64,9 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "conform":
         return _conform(args.paths, args.diff)
     if args.command == "bench":
-        from raftviz.bench import bench_core
+        from raftviz import bench
 
-        for line in bench_core():
+        for line in {"core": bench.bench_core, "sim": bench.bench_sim}[args.target]():
             print(line, flush=True)
         return 0
     print(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from raftviz.core.messages import Message
+
 
 class Level(Enum):
     """etcd/raft's logger levels, in increasing severity."""
@@ -73,20 +75,52 @@ class StateChanged(Event):
 
 @dataclass(frozen=True, slots=True)
 class MessageEvent(Event):
-    """A message sent, delivered or dropped. `flight` is the message's id in the network."""
+    """A message sent, delivered or dropped. `flight` is the message's id in the network.
+
+    The message itself is carried as is (it is immutable); the properties give its fields as
+    plain values so consumers need not know the core's message class.
+    """
 
     flight: int
-    frm: int
-    to: int
-    type: str
-    term: int
-    log_term: int
-    index: int
-    commit: int
-    reject: bool
-    entries: int
+    msg: Message
     sent_ms: int
     deliver_ms: int
+
+    @property
+    def frm(self) -> int:
+        return self.msg.frm
+
+    @property
+    def to(self) -> int:
+        return self.msg.to
+
+    @property
+    def type(self) -> str:
+        return self.msg.type.name
+
+    @property
+    def term(self) -> int:
+        return self.msg.term
+
+    @property
+    def log_term(self) -> int:
+        return self.msg.log_term
+
+    @property
+    def index(self) -> int:
+        return self.msg.index
+
+    @property
+    def commit(self) -> int:
+        return self.msg.commit
+
+    @property
+    def reject(self) -> bool:
+        return self.msg.reject
+
+    @property
+    def entries(self) -> int:
+        return len(self.msg.entries)
 
 
 @dataclass(frozen=True, slots=True)

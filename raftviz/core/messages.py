@@ -38,6 +38,9 @@ class MsgType(IntEnum):
     MsgPreVoteResp = 18
     MsgForgetLeader = 19
 
+    # Enum's own hash is written in Python; types are looked up in sets on every message.
+    __hash__ = int.__hash__
+
     def __str__(self) -> str:
         return self.name
 
@@ -95,6 +98,9 @@ class Entry:
     data: str = ""
     type: EntryType = EntryType.EntryNormal
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Entry:
+        return self  # immutable: snapshots of the simulation share entries
+
 
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -111,6 +117,9 @@ class Message:
     reject: bool = False
     reject_hint: int = 0
     context: str = ""
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Message:
+        return self  # immutable: snapshots of the simulation share messages
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 from enum import Enum
 
 from raftviz.core.events import Level, LogLine
@@ -34,6 +35,9 @@ from raftviz.core.quorum import VoteResult
 from raftviz.core.tracker import Progress, ProgressState, ProgressTracker
 
 M = MsgType
+_UNSTAMPED = frozenset({M.MsgProp, M.MsgReadIndex, M.MsgVote, M.MsgPreVote})
+_AFTER_APPEND = frozenset({M.MsgAppResp, M.MsgVoteResp, M.MsgPreVoteResp})
+"""Responses that may only leave once the state they answer for is persisted."""
 LogSink = Callable[[LogLine], None]
 
 
@@ -184,24 +188,25 @@ class Raft:
 
     # ------------------------------------------------------------------ sending
 
-    def send(self, m: Message) -> None:
-        """Queue `m`, stamping sender and term the way etcd's `send` does."""
-        t = m.type
-        if m.frm == NONE:
-            m = replace(m, frm=self.id)
-        if t in (M.MsgVote, M.MsgVoteResp, M.MsgPreVote, M.MsgPreVoteResp):
-            if m.term == 0:
-                raise AssertionError(f"term should be set when sending {t}")
-        else:
-            if m.term != 0:
-                raise AssertionError(f"term should not be set when sending {t} (was {m.term})")
-            if t != M.MsgProp and t != M.MsgReadIndex:
-                m = replace(m, term=self.term)
-        if t in (M.MsgAppResp, M.MsgVoteResp, M.MsgPreVoteResp):
+    def send(self, type: MsgType, to: int, term: int = 0, **fields: Any) -> None:
+        """Queue a message from this node, stamping its term the way etcd's `send` does.
+
+        Votes and vote responses carry an explicit term (a pre-vote asks for a future one);
+        proposals travel with term 0; everything else carries the node's current term.
+        """
+        if term == 0 and type not in _UNSTAMPED:
+            term = self.term
+        self._route(Message(type, to, self.id, term, **fields))
+
+    def _forward(self, m: Message, to: int) -> None:
+        """Pass a local request on to the leader (a proposal keeps term 0)."""
+        term = 0 if m.type in _UNSTAMPED else self.term
+        self._route(replace(m, to=to, term=term))
+
+    def _route(self, m: Message) -> None:
+        if m.type in _AFTER_APPEND:
             self.msgs_after_append.append(m)
         else:
-            if m.to == self.id:
-                raise AssertionError(f"message should not be self-addressed when sending {t}")
             self.msgs.append(m)
 
     def _send_append(self, to: int) -> None:
@@ -226,14 +231,7 @@ class Raft:
             return False
         commit = log.committed
         self.send(
-            Message(
-                type=M.MsgApp,
-                to=to,
-                index=prev_index,
-                log_term=prev_term,
-                entries=tuple(ents),
-                commit=commit,
-            )
+            M.MsgApp, to, index=prev_index, log_term=prev_term, entries=tuple(ents), commit=commit
         )
         pr.sent_entries(len(ents), sum(len(e.data) for e in ents))
         pr.sent_commit = commit
@@ -242,7 +240,7 @@ class Raft:
     def _send_heartbeat(self, to: int, context: str = "") -> None:
         pr = self.trk.progress[to]
         commit = min(pr.match, self.raft_log.committed)
-        self.send(Message(type=M.MsgHeartbeat, to=to, commit=commit, context=context))
+        self.send(M.MsgHeartbeat, to, commit=commit, context=context)
         pr.sent_commit = commit
 
     def _bcast_append(self) -> None:
@@ -256,7 +254,7 @@ class Raft:
                 self._send_heartbeat(id)
 
     def _send_timeout_now(self, to: int) -> None:
-        self.send(Message(type=M.MsgTimeoutNow, to=to))
+        self.send(M.MsgTimeoutNow, to)
 
     def _append_entries(self, ents: list[Entry]) -> None:
         """Stamp term and indexes on new entries, append them, and queue the self-ack."""
@@ -267,7 +265,7 @@ class Raft:
         ]
         li = self.raft_log.append(stamped)
         # The leader acknowledges its own entries only once they are persisted.
-        self.send(Message(type=M.MsgAppResp, to=self.id, index=li))
+        self.send(M.MsgAppResp, self.id, index=li)
 
     def _maybe_commit(self) -> bool:
         return self.raft_log.maybe_commit(self.trk.committed(), self.term)
@@ -363,7 +361,7 @@ class Raft:
         for id in self.trk.voters:
             if id == self.id:
                 # Our own vote counts only once our state is persisted (see rawnode).
-                self.send(Message(type=vote_response_type(vote_msg), to=id, term=term))
+                self.send(vote_response_type(vote_msg), id, term=term)
                 continue
             self._info(
                 "sent-vote",
@@ -372,16 +370,7 @@ class Raft:
                 ("to", id),
                 ("type", str(vote_msg)),
             )
-            self.send(
-                Message(
-                    type=vote_msg,
-                    to=id,
-                    term=term,
-                    index=last_index,
-                    log_term=last_term,
-                    context=context,
-                )
-            )
+            self.send(vote_msg, id, term, index=last_index, log_term=last_term, context=context)
 
     def _poll(self, id: int, t: MsgType, granted: bool) -> tuple[int, int, VoteResult]:
         if granted:
@@ -472,7 +461,7 @@ class Raft:
             if (self.check_quorum or self.pre_vote) and t in (M.MsgHeartbeat, M.MsgApp):
                 # Tell a stale leader about the newer term, so that it steps down and a node
                 # stuck at a higher term (which pre-vote or the lease keep from winning) is freed.
-                self.send(Message(type=M.MsgAppResp, to=m.frm))
+                self.send(M.MsgAppResp, m.frm)
             elif t == M.MsgPreVote:
                 last_term, last_index = self._last_entry()
                 self._info(
@@ -483,7 +472,7 @@ class Raft:
                     ("from", m.frm),
                     ("type", str(t)),
                 )
-                self.send(Message(type=M.MsgPreVoteResp, to=m.frm, term=self.term, reject=True))
+                self.send(M.MsgPreVoteResp, m.frm, term=self.term, reject=True)
             else:
                 self._info(
                     "lower-term",
@@ -526,12 +515,12 @@ class Raft:
         )
         if verb == "cast":
             # A granted vote answers at the candidate's term; for a pre-vote, the future one.
-            self.send(Message(type=resp, to=m.frm, term=m.term))
+            self.send(resp, m.frm, term=m.term)
             if m.type == M.MsgVote:
                 self.election_elapsed = 0
                 self.vote = m.frm
         else:
-            self.send(Message(type=resp, to=m.frm, term=self.term, reject=True))
+            self.send(resp, m.frm, term=self.term, reject=True)
 
     # ------------------------------------------------------------------ leader
 
@@ -733,7 +722,7 @@ class Raft:
                     "dropping proposal",
                 )
                 raise ProposalDropped
-            self.send(replace(m, to=self.lead))
+            self._forward(m, self.lead)
         elif t == M.MsgApp:
             self.election_elapsed = 0
             self.lead = m.frm
@@ -749,7 +738,7 @@ class Raft:
                     f"{self.id:x} no leader at term {self.term}; dropping leader transfer msg",
                 )
                 return
-            self.send(replace(m, to=self.lead))
+            self._forward(m, self.lead)
         elif t == M.MsgForgetLeader:
             if self.config.read_only_lease_based:
                 self._emit(
@@ -773,11 +762,11 @@ class Raft:
     def _handle_append_entries(self, m: Message) -> None:
         log = self.raft_log
         if m.index < log.committed:
-            self.send(Message(type=M.MsgAppResp, to=m.frm, index=log.committed))
+            self.send(M.MsgAppResp, m.frm, index=log.committed)
             return
         last_new = log.maybe_append(m.index, m.log_term, m.entries, m.commit)
         if last_new is not None:
-            self.send(Message(type=M.MsgAppResp, to=m.frm, index=last_new))
+            self.send(M.MsgAppResp, m.frm, index=last_new)
             return
         self._debug(
             "append-rejected",
@@ -789,16 +778,14 @@ class Raft:
             min(m.index, log.last_index()), m.log_term
         )
         self.send(
-            Message(
-                type=M.MsgAppResp,
-                to=m.frm,
-                index=m.index,
-                reject=True,
-                reject_hint=hint_index,
-                log_term=hint_term,
-            )
+            M.MsgAppResp,
+            m.frm,
+            index=m.index,
+            reject=True,
+            reject_hint=hint_index,
+            log_term=hint_term,
         )
 
     def _handle_heartbeat(self, m: Message) -> None:
         self.raft_log.commit_to(m.commit)
-        self.send(Message(type=M.MsgHeartbeatResp, to=m.frm, context=m.context))
+        self.send(M.MsgHeartbeatResp, m.frm, context=m.context)

@@ -108,15 +108,19 @@ class RawNode:
 
     def has_ready(self) -> bool:
         r = self.raft
-        if r.soft_state() != self.prev_soft:
-            return True
-        hs = r.hard_state()
-        if not hs.is_empty() and hs != self.prev_hard:
-            return True
         if r.msgs or r.msgs_after_append:
             return True
         log = r.raft_log
-        return bool(log.unstable.next_entries()) or log.has_next_committed_entries()
+        if log.unstable.has_next_entries() or log.applying < log.committed:
+            return True
+        soft, hard = self.prev_soft, self.prev_hard
+        if r.lead != soft.lead or r.state != soft.state:
+            return True
+        # An all-zero hard state is never worth a Ready.
+        return (r.term, r.vote, log.committed) not in (
+            (hard.term, hard.vote, hard.commit),
+            (0, 0, 0),
+        )
 
     def ready(self) -> Ready:
         """Hand out the outstanding work and accept it: the caller must persist, then advance."""
@@ -124,26 +128,31 @@ class RawNode:
             raise AssertionError("ready() called twice without advance()")
         r = self.raft
         log = r.raft_log
-        soft = r.soft_state()
-        hard = r.hard_state()
-        entries = tuple(log.unstable.next_entries())
-        committed = tuple(log.next_committed_entries())
+        prev_soft, prev_hard = self.prev_soft, self.prev_hard
+        soft = None
+        if r.lead != prev_soft.lead or r.state != prev_soft.state:
+            soft = self.prev_soft = SoftState(r.lead, r.state)
+        hard = None
+        if (r.term, r.vote, log.committed) != (prev_hard.term, prev_hard.vote, prev_hard.commit):
+            hard = HardState(r.term, r.vote, log.committed)
+            if not hard.is_empty():
+                self.prev_hard = hard
+        entries = tuple(log.unstable.next_entries()) if log.unstable.has_next_entries() else ()
+        committed = tuple(log.next_committed_entries()) if log.applying < log.committed else ()
         after = _AfterAdvance()
-        outgoing = list(r.msgs)
+        outgoing = r.msgs
         for m in r.msgs_after_append:
             if m.to == r.id:
                 after.self_messages.append(m)
             else:
                 outgoing.append(m)
         rd = Ready(
-            soft_state=soft if soft != self.prev_soft else None,
-            hard_state=hard if hard != self.prev_hard else None,
-            entries=entries,
-            committed_entries=committed,
-            messages=tuple(outgoing),
-            must_sync=bool(entries)
-            or hard.term != self.prev_hard.term
-            or hard.vote != self.prev_hard.vote,
+            soft,
+            hard,
+            entries,
+            committed,
+            tuple(outgoing),
+            bool(entries) or r.term != prev_hard.term or r.vote != prev_hard.vote,
         )
         if log.unstable.entries:
             last = log.last_index()
@@ -151,10 +160,6 @@ class RawNode:
         if committed:
             after.applied = committed[-1].index
             log.accept_applying(committed[-1].index)
-        if rd.soft_state is not None:
-            self.prev_soft = soft
-        if rd.hard_state is not None and not hard.is_empty():
-            self.prev_hard = hard
         r.msgs = []
         r.msgs_after_append = []
         log.unstable.accept_in_progress()

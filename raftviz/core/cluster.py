@@ -1,0 +1,657 @@
+"""Core room: the discrete-event simulation - nodes, network, simulated clock and faults.
+
+Time is integer simulated milliseconds. Two kinds of things happen at a time: a node's Raft
+ticks (every `tick_ms`, with a phase offset per node), and a message arrives. After every input
+to a node its Ready is processed at once: persist, apply committed entries to a small key-value
+store, hand the messages to the network, advance. One `random.Random(seed)` draws everything
+random (phases, election timeouts, flight times, loss), and a heap ordered by (time, sequence)
+decides the order of everything, so the same seed and commands give the same run, event for event.
+
+Every change is reported as an immutable event (see `events.py`); `view()` gives a plain
+snapshot for screens; `snapshot()`/`restore()` let a UI rewind.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import random
+from dataclasses import dataclass, field
+
+from raftviz.core.events import (
+    ClusterView,
+    EntriesChanged,
+    EntryView,
+    Event,
+    FlightView,
+    LogLine,
+    MessageDelivered,
+    MessageDropped,
+    MessageEvent,
+    MessageSent,
+    NetworkChanged,
+    NodeFault,
+    NodeView,
+    ProgressView,
+    RaftLog,
+    SafetyViolation,
+    StateChanged,
+)
+from raftviz.core.invariants import SafetyChecker, Violation
+from raftviz.core.log import MemoryStorage
+from raftviz.core.messages import NONE, HardState, Message, MsgType, StateType
+from raftviz.core.network import Links
+from raftviz.core.raft import Config, ProposalDropped
+from raftviz.core.rawnode import RawNode, StepError
+
+TICK = 0
+DELIVER = 1
+
+
+class ClusterError(ValueError):
+    """A command the cluster cannot carry out (an unknown node, no leader...)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    nodes: int = 5
+    seed: int = 1
+    prevote: bool = True
+    checkquorum: bool = True
+    election_tick: int = 10
+    heartbeat_tick: int = 1
+    tick_ms: int = 100
+    latency: tuple[int, int] = (50, 150)
+    loss: float = 0.0
+    dup: float = 0.0
+    auto_tick: bool = True
+
+
+@dataclass(slots=True)
+class Flight:
+    id: int
+    msg: Message
+    sent_ms: int
+    deliver_ms: int
+    lost: bool
+
+
+@dataclass
+class SimNode:
+    id: int
+    raw: RawNode
+    alive: bool = True
+    phase: int = 0
+    generation: int = 0  # bumps on crash/restart/realign, invalidating scheduled ticks
+    kv: dict[str, str] = field(default_factory=dict)
+    shown: tuple[str, int, int, int] = ("", -1, -1, -1)  # last reported (role, term, lead, vote)
+    seen: tuple[object, int, int, int] = (None, -1, -1, -1)  # the raw values behind `shown`
+
+
+class _Relay:
+    """Forwards a node's log lines to its cluster; shared, not copied, by snapshots."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    def __call__(self, line: LogLine) -> None:
+        self.cluster._emit_log(line)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> _Relay:
+        return self
+
+
+ROLE = {
+    StateType.StateFollower: "follower",
+    StateType.StatePreCandidate: "pre-candidate",
+    StateType.StateCandidate: "candidate",
+    StateType.StateLeader: "leader",
+}
+
+
+class Cluster:
+    """N Raft nodes on a simulated network, advanced event by event."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        s = self.settings = settings or Settings()
+        self.rng = random.Random(s.seed)
+        self.time_ms = 0
+        self._seq = 0  # orders scheduled items at the same time
+        self._event_seq = 0
+        self._heap: list[tuple[int, int, int, int, int]] = []
+        self.flights: dict[int, Flight] = {}
+        self._next_flight = 1
+        self.links = Links()
+        self.loss = s.loss
+        self.dup = s.dup
+        self.latency = s.latency
+        self.checker = SafetyChecker()
+        self.violations: list[Violation] = []
+        self._events: list[Event] = []
+        self._relay = _Relay(self)
+        self.nodes: dict[int, SimNode] = {}
+        for id in range(1, s.nodes + 1):
+            node = SimNode(id, self._new_rawnode(id, MemoryStorage(), None))
+            node.phase = self.rng.randrange(s.tick_ms)
+            self.nodes[id] = node
+            self._schedule_ticks(node, node.phase)
+        for node in self.nodes.values():
+            self._report_state(node)
+
+    # ------------------------------------------------------------------ construction
+
+    def _new_rawnode(self, id: int, storage: MemoryStorage, hs: HardState | None) -> RawNode:
+        s = self.settings
+        config = Config(
+            id=id,
+            voters=list(range(1, s.nodes + 1)),
+            election_tick=s.election_tick,
+            heartbeat_tick=s.heartbeat_tick,
+            check_quorum=s.checkquorum,
+            pre_vote=s.prevote,
+            rng=self.rng,
+        )
+        return RawNode(config, storage, hs, sink=self._relay)
+
+    def _schedule_ticks(self, node: SimNode, first: int) -> None:
+        if self.settings.auto_tick:
+            self._push(first, TICK, node.id, node.generation)
+
+    def _push(self, time: int, kind: int, a: int, b: int) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (time, self._seq, kind, a, b))
+
+    # ------------------------------------------------------------------ events out
+
+    def _emit(self, event_type: type[Event], *args: object, **kwargs: object) -> None:
+        self._event_seq += 1
+        self._events.append(event_type(self.time_ms, self._event_seq, *args, **kwargs))
+
+    def _emit_log(self, line: LogLine) -> None:
+        self._emit(RaftLog, line)
+
+    def drain(self) -> list[Event]:
+        """Hand over the events produced since the last call."""
+        events, self._events = self._events, []
+        return events
+
+    def _violations(self, found: list[Violation]) -> None:
+        for v in found:
+            self.violations.append(v)
+            self._emit(SafetyViolation, v.property, v.nodes, v.detail)
+
+    def _flight_event(self, cls: type[MessageEvent], f: Flight, reason: str = "") -> None:
+        self._event_seq += 1
+        if cls is MessageDropped:
+            event: Event = MessageDropped(
+                self.time_ms, self._event_seq, f.id, f.msg, f.sent_ms, f.deliver_ms, reason
+            )
+        else:
+            event = cls(self.time_ms, self._event_seq, f.id, f.msg, f.sent_ms, f.deliver_ms)
+        self._events.append(event)
+
+    # ------------------------------------------------------------------ node plumbing
+
+    def _report_state(self, node: SimNode) -> None:
+        r = node.raw.raft
+        seen = (r.state, r.term, r.lead, r.vote)
+        if seen == node.seen:
+            return
+        node.seen = seen
+        now = (ROLE[r.state], r.term, r.lead, r.vote)
+        if now != node.shown:
+            became_leader = now[0] == "leader" and node.shown[0] != "leader"
+            node.shown = now
+            self._emit(StateChanged, node.id, *now)
+            if became_leader:
+                log = r.raft_log
+                terms = [log.term(i) for i in range(log.last_index() + 1)]
+                self._violations(self.checker.became_leader(node.id, r.term, terms))
+
+    def _process(self, node: SimNode) -> None:
+        """Handle every Ready the node has: persist, apply, send, advance."""
+        raw = node.raw
+        r = raw.raft
+        self._report_state(node)
+        while raw.has_ready():
+            rd = raw.ready()
+            if rd.entries:
+                first, last = rd.entries[0].index, rd.entries[-1].index
+                if first <= raw.storage.last_index():
+                    self._emit(
+                        EntriesChanged, node.id, "truncated", first, raw.storage.last_index()
+                    )
+                self._violations(
+                    self.checker.persisted(node.id, rd.entries, r.state == StateType.StateLeader)
+                )
+                self._emit(EntriesChanged, node.id, "appended", first, last)
+            old_commit = raw.persisted_hard.commit
+            raw.persist(rd)
+            if rd.hard_state is not None and rd.hard_state.commit > old_commit:
+                commit = rd.hard_state.commit
+                self.checker.committed_to(commit, r.raft_log.term)
+                self._emit(EntriesChanged, node.id, "committed", old_commit + 1, commit)
+            if rd.committed_entries:
+                for e in rd.committed_entries:
+                    key, eq, value = e.data.partition("=")
+                    if eq:
+                        node.kv[key] = value
+                self._violations(self.checker.applied_entries(node.id, rd.committed_entries))
+                ce = rd.committed_entries
+                self._emit(EntriesChanged, node.id, "applied", ce[0].index, ce[-1].index)
+            for m in rd.messages:
+                self._send(m)
+            raw.advance()
+            self._report_state(node)
+
+    def _send(self, m: Message) -> None:
+        lo, hi = self.latency
+        rand = self.rng.random
+        copies = 2 if self.dup and rand() < self.dup else 1
+        for _ in range(copies):
+            # One draw per flight time: uniform over the whole milliseconds in [lo, hi].
+            flight = Flight(
+                self._next_flight,
+                m,
+                self.time_ms,
+                self.time_ms + lo + int(rand() * (hi - lo + 1)),
+                bool(self.loss) and rand() < self.loss,
+            )
+            self._next_flight += 1
+            self.flights[flight.id] = flight
+            self._seq += 1
+            heapq.heappush(self._heap, (flight.deliver_ms, self._seq, DELIVER, flight.id, 0))
+            self._flight_event(MessageSent, flight)
+
+    def _deliver(self, flight: Flight) -> None:
+        del self.flights[flight.id]
+        m = flight.msg
+        target = self.nodes[m.to]
+        reason = "loss" if flight.lost else None
+        if reason is None and not target.alive:
+            reason = "crashed"
+        if reason is None and self.links.any():
+            reason = self.links.reason_blocked(m.frm, m.to)
+        if reason is not None:
+            self._flight_event(MessageDropped, flight, reason)
+            return
+        self._flight_event(MessageDelivered, flight)
+        try:
+            target.raw.step(m)
+        except StepError:
+            pass
+        self._process(target)
+
+    # ------------------------------------------------------------------ time
+
+    def next_time(self) -> int | None:
+        """When the next scheduled thing happens (None if nothing ever will)."""
+        heap = self._heap
+        while heap:
+            time, _, kind, a, b = heap[0]
+            if kind == DELIVER and a not in self.flights:
+                heapq.heappop(heap)
+                continue
+            if kind == TICK and (not self.nodes[a].alive or self.nodes[a].generation != b):
+                heapq.heappop(heap)
+                continue
+            return time
+        return None
+
+    def step_event(self) -> bool:
+        """Process the next scheduled thing, moving the clock to it. False if there is none."""
+        if self.next_time() is None:
+            return False
+        self._run_next()
+        return True
+
+    def _run_next(self) -> None:
+        """Run the head of the heap, which `next_time()` has just found to be live."""
+        time, _, kind, a, b = heapq.heappop(self._heap)
+        self.time_ms = max(self.time_ms, time)
+        if kind == TICK:
+            node = self.nodes[a]
+            self._push(time + self.settings.tick_ms, TICK, a, b)
+            node.raw.tick()
+            self._process(node)
+        else:
+            self._deliver(self.flights[a])
+
+    def step_tick(self) -> bool:
+        """Process scheduled things up to and including the next node tick."""
+        while True:
+            t = self.next_time()
+            if t is None:
+                return False
+            is_tick = self._heap[0][2] == TICK
+            self.step_event()
+            if is_tick:
+                return True
+
+    def advance_to(self, time_ms: int) -> None:
+        """Process everything due at or before `time_ms`, then set the clock to it."""
+        while True:
+            t = self.next_time()
+            if t is None or t > time_ms:
+                break
+            self._run_next()
+        self.time_ms = max(self.time_ms, time_ms)
+
+    # ------------------------------------------------------------------ lookups
+
+    def node(self, id: int) -> SimNode:
+        node = self.nodes.get(id)
+        if node is None:
+            raise ClusterError(f"unknown node {id} (cluster has nodes 1-{len(self.nodes)})")
+        return node
+
+    def live(self, id: int) -> SimNode:
+        node = self.node(id)
+        if not node.alive:
+            raise ClusterError(f"node {id} is crashed")
+        return node
+
+    def leader(self) -> int | None:
+        """The live leader with the highest term, if any."""
+        best: tuple[int, int] | None = None
+        for node in self.nodes.values():
+            r = node.raw.raft
+            if (
+                node.alive
+                and r.state == StateType.StateLeader
+                and (best is None or r.term > best[0])
+            ):
+                best = (r.term, node.id)
+        return best[1] if best else None
+
+    def require_leader(self) -> int:
+        lead = self.leader()
+        if lead is None:
+            raise ClusterError("there is no leader")
+        return lead
+
+    # ------------------------------------------------------------------ Raft inputs
+
+    def _input(self, node: SimNode, action: str, *args: int) -> None:
+        raw = node.raw
+        if action == "tick":
+            raw.tick()
+        elif action == "campaign":
+            raw.campaign()
+        elif action == "transfer":
+            raw.transfer_leader(args[0])
+        elif action == "forget":
+            raw.forget_leader()
+        self._process(node)
+
+    def tick(self, id: int, count: int = 1) -> None:
+        node = self.live(id)
+        for _ in range(count):
+            self._input(node, "tick")
+
+    def campaign(self, id: int) -> None:
+        self._input(self.live(id), "campaign")
+
+    def propose(self, id: int | None, data: str) -> bool:
+        """A client proposes `data` at node `id` (the leader if None). False if it was dropped."""
+        node = self.live(self.require_leader() if id is None else id)
+        try:
+            node.raw.propose(data)
+        except ProposalDropped:
+            self._process(node)
+            return False
+        self._process(node)
+        return True
+
+    def transfer_leadership(self, frm: int, to: int) -> None:
+        self.node(to)
+        self._input(self.live(frm), "transfer", to)
+
+    def forget_leader(self, id: int) -> None:
+        self._input(self.live(id), "forget")
+
+    def set_election_timeout(self, id: int, ticks: int) -> None:
+        self.live(id).raw.raft.randomized_election_timeout = ticks
+
+    def align_timers(self) -> None:
+        """Give every live follower the same timeout, elapsed count and tick phase: their
+        timers fire together, the classic setup of a split vote."""
+        s = self.settings
+        timeout = s.election_tick + self.rng.randrange(s.election_tick)
+        first = self._next_tick_time(0)
+        for node in self.nodes.values():
+            r = node.raw.raft
+            if node.alive and r.state != StateType.StateLeader:
+                r.randomized_election_timeout = timeout
+                r.election_elapsed = 0
+                node.generation += 1
+                node.phase = 0
+                self._schedule_ticks(node, first)
+        self._emit(NetworkChanged, f"election timers aligned ({timeout} ticks)")
+
+    def spread_timers(self) -> None:
+        """Spread the followers' timeouts across [election, 2*election) ticks, so one fires
+        well before the others and wins alone."""
+        s = self.settings
+        followers = [
+            n for n in self.nodes.values() if n.alive and n.raw.raft.state != StateType.StateLeader
+        ]
+        step = max(1, s.election_tick // max(1, len(followers)))
+        for k, node in enumerate(followers):
+            r = node.raw.raft
+            r.randomized_election_timeout = s.election_tick + min(k * step, s.election_tick - 1)
+            r.election_elapsed = 0
+        self._emit(NetworkChanged, "election timers spread apart")
+
+    def _next_tick_time(self, phase: int) -> int:
+        """The first time after now at which a node with this phase ticks."""
+        tick = self.settings.tick_ms
+        return self.time_ms + (phase - self.time_ms) % tick or self.time_ms + tick
+
+    # ------------------------------------------------------------------ faults
+
+    def crash(self, id: int) -> None:
+        node = self.live(id)
+        node.alive = False
+        node.generation += 1
+        self._emit(NodeFault, id, "crashed")
+        self._emit(StateChanged, id, "crashed", *node.shown[1:])
+        node.shown = ("crashed", *node.shown[1:])
+        node.seen = (None, -1, -1, -1)
+
+    def restart(self, id: int) -> None:
+        """Rebuild a crashed node from what it persisted: term, vote, commit and its log."""
+        node = self.node(id)
+        if node.alive:
+            raise ClusterError(f"node {id} is not crashed")
+        old = node.raw
+        node.raw = self._new_rawnode(id, old.storage, old.persisted_hard)
+        node.alive = True
+        node.kv = {}
+        node.generation += 1
+        self._emit(NodeFault, id, "restarted")
+        self._schedule_ticks(node, self._next_tick_time(node.phase))
+        self._process(node)
+
+    def partition(self, groups: list[list[int]]) -> None:
+        for g in groups:
+            for id in g:
+                self.node(id)
+        self.links.partition([frozenset(g) for g in groups])
+        self._emit(NetworkChanged, "partition " + self.links.describe())
+
+    def isolate(self, id: int) -> None:
+        self.node(id)
+        self.links.isolated.add(id)
+        self._emit(NetworkChanged, f"isolated {id}")
+
+    def rejoin(self, id: int) -> None:
+        self.node(id)
+        self.links.isolated.discard(id)
+        self._emit(NetworkChanged, f"{id} rejoined")
+
+    def cut(self, a: int, b: int, both: bool) -> None:
+        self.node(a)
+        self.node(b)
+        self.links.cuts.add((a, b))
+        if both:
+            self.links.cuts.add((b, a))
+        self._emit(NetworkChanged, f"cut {a}{'-' if both else '>'}{b}")
+
+    def heal(self) -> None:
+        self.links.heal()
+        self._emit(NetworkChanged, "healed: all links open")
+
+    def set_network(
+        self,
+        loss: float | None = None,
+        dup: float | None = None,
+        latency: tuple[int, int] | None = None,
+    ) -> None:
+        if loss is not None:
+            self.loss = loss
+        if dup is not None:
+            self.dup = dup
+        if latency is not None:
+            self.latency = latency
+        self._emit(
+            NetworkChanged,
+            f"network: loss={self.loss:g} dup={self.dup:g} "
+            f"latency={self.latency[0]}-{self.latency[1]}ms",
+        )
+
+    # ------------------------------------------------------------------ immediate delivery
+
+    def stabilize(self, limit: int = 100_000) -> None:
+        """Deliver everything in flight now, in send order, and what that produces, until
+        nothing is in flight. The clock does not move and nobody ticks."""
+        for _ in range(limit):
+            if not self.flights:
+                return
+            self._deliver(self.flights[min(self.flights)])
+        raise ClusterError(f"stabilize did not settle after {limit} messages")
+
+    def deliver_msgs(self, id: int, type: MsgType | None = None) -> int:
+        self.node(id)
+        due = [
+            f
+            for f in sorted(self.flights.values(), key=lambda f: f.id)
+            if f.msg.to == id and (type is None or f.msg.type == type)
+        ]
+        for f in due:
+            self._deliver(f)
+        return len(due)
+
+    # ------------------------------------------------------------------ views and snapshots
+
+    def view(self) -> ClusterView:
+        nodes = tuple(self._node_view(n) for n in self.nodes.values())
+        lead = self.leader()
+        flights = tuple(
+            FlightView(
+                f.id,
+                f.msg.frm,
+                f.msg.to,
+                f.msg.type.name,
+                f.msg.term,
+                f.msg.log_term,
+                f.msg.index,
+                f.msg.commit,
+                f.msg.reject,
+                len(f.msg.entries),
+                f.sent_ms,
+                f.deliver_ms,
+            )
+            for f in self.flights.values()
+        )
+        s = self.settings
+        return ClusterView(
+            time_ms=self.time_ms,
+            seed=s.seed,
+            nodes=nodes,
+            flights=flights,
+            leader=lead,
+            term=self.nodes[lead].raw.raft.term if lead else 0,
+            cuts=tuple(sorted(self.links.cuts)),
+            violations=tuple(f"{v.property}: {v.detail}" for v in self.violations),
+            settings=(
+                ("prevote", str(s.prevote).lower()),
+                ("checkquorum", str(s.checkquorum).lower()),
+                ("tick", f"{s.tick_ms}ms"),
+                ("latency", f"{self.latency[0]}-{self.latency[1]}ms"),
+                ("loss", f"{self.loss:g}"),
+                ("dup", f"{self.dup:g}"),
+            ),
+        )
+
+    def _node_view(self, node: SimNode) -> NodeView:
+        raw = node.raw
+        r = raw.raft
+        log = r.raft_log
+        if node.alive:
+            ents = log.all_entries()
+            term, vote, commit, applied = r.term, r.vote, log.committed, log.applied
+            role, lead = ROLE[r.state], r.lead
+        else:
+            fi, li = raw.storage.first_index(), raw.storage.last_index()
+            ents = raw.storage.entries(fi, li + 1) if li >= fi else []
+            hs = raw.persisted_hard
+            term, vote, commit, applied = hs.term, hs.vote, hs.commit, log.applied
+            role, lead = "crashed", NONE
+        progress: tuple[ProgressView, ...] = ()
+        if node.alive and r.state == StateType.StateLeader:
+            progress = tuple(
+                ProgressView(
+                    id,
+                    pr.match,
+                    pr.next,
+                    str(pr.state).removeprefix("State"),
+                    pr.inflights.count(),
+                    pr.is_paused(),
+                    pr.recent_active,
+                    pr.is_learner,
+                )
+                for id, pr in sorted(r.trk.progress.items())
+            )
+        return NodeView(
+            id=node.id,
+            alive=node.alive,
+            role=role,
+            term=term,
+            vote=vote,
+            lead=lead,
+            commit=commit,
+            applied=applied,
+            last_index=ents[-1].index if ents else 0,
+            log=tuple(EntryView(e.term, e.index, e.data) for e in ents),
+            election_elapsed=r.election_elapsed if node.alive else 0,
+            election_timeout=r.randomized_election_timeout,
+            votes=tuple(sorted(r.trk.votes.items()))
+            if r.state in (StateType.StateCandidate, StateType.StatePreCandidate)
+            else (),
+            progress=progress,
+            lead_transferee=r.lead_transferee,
+            isolated=node.id in self.links.isolated,
+            group=self.links.group_of(node.id),
+            kv=tuple(sorted(node.kv.items())),
+        )
+
+    def snapshot(self) -> Cluster:
+        """A deep copy of the whole simulation (entries and messages are shared: immutable)."""
+        events, self._events = self._events, []
+        try:
+            return copy.deepcopy(self)
+        finally:
+            self._events = events
+
+    def restore(self, snap: Cluster) -> None:
+        """Become a copy of `snap` (which stays usable for further restores)."""
+        self.__dict__.update(copy.deepcopy(snap).__dict__)
+        self._relay.cluster = self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Cluster:
+        clone = Cluster.__new__(Cluster)
+        memo[id(self)] = clone
+        for k, v in self.__dict__.items():
+            clone.__dict__[k] = v if k in ("settings", "_relay") else copy.deepcopy(v, memo)
+        return clone

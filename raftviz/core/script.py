@@ -1,0 +1,1152 @@
+"""Core room: the parser of the raftviz script language (see SCRIPT.md).
+
+Scenario files, the TUI's prompt, saved sessions and tests all speak this one language, so this
+is the single place where a user's text becomes values. Everything downstream (the executor, the
+TUI, the headless runner) receives frozen command objects whose arguments are already checked,
+and every mistake is reported here as one `FILE:LINE: problem` line, before a run starts, rather
+than as a traceback in the middle of one. Each command renders itself back with `to_text()`,
+which is how a TUI session is saved as a script that replays it.
+
+Nothing here knows a running cluster: resolving `leader` to a node and checking a condition
+against the cluster's state are the executor's job.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import pairwise
+from pathlib import Path
+from typing import ClassVar, Final, Literal, TypeAlias, TypeVar
+
+from raftviz.core.cluster import Settings
+
+NodeRef: TypeAlias = int | Literal["leader"]
+"""A node as a script names it: its number, or `leader`, resolved only when the command runs."""
+
+MAX_NODES: Final = 99
+_DEFAULTS: Final = Settings()
+"""The cluster's defaults, so a script's `cluster` line and the simulation never disagree."""
+DEFAULT_TIMEOUT_MS: Final = 60_000
+"""How long `run until` waits by default, in simulated time."""
+
+MSG_TYPES: Final = (
+    "MsgHup",
+    "MsgBeat",
+    "MsgProp",
+    "MsgApp",
+    "MsgAppResp",
+    "MsgVote",
+    "MsgVoteResp",
+    "MsgSnap",
+    "MsgHeartbeat",
+    "MsgHeartbeatResp",
+    "MsgUnreachable",
+    "MsgSnapStatus",
+    "MsgCheckQuorum",
+    "MsgTransferLeader",
+    "MsgTimeoutNow",
+    "MsgReadIndex",
+    "MsgReadIndexResp",
+    "MsgPreVote",
+    "MsgPreVoteResp",
+    "MsgForgetLeader",
+)
+ROLES: Final = ("follower", "pre-candidate", "candidate", "leader", "crashed")
+
+
+class ScriptError(ValueError):
+    """A mistake a user made in a script or at the prompt.
+
+    Its text is always one line naming the place and the problem, so a caller can print it as is
+    and exit with code 2. `line` is None when the problem is the file itself. It is a ValueError
+    so that callers promising "ValueError on bad input" (the controller) need no translation.
+    """
+
+    def __init__(self, filename: str, line: int | None, problem: str) -> None:
+        self.filename = filename
+        self.line = line
+        self.problem = " ".join(problem.splitlines())
+        where = filename if line is None else f"{filename}:{line}"
+        super().__init__(f"{where}: {self.problem}")
+
+
+class _Bad(Exception):
+    """A problem found where the file and line are not known; the caller adds them."""
+
+
+# ------------------------------------------------------------------ values
+
+
+_INT = re.compile(r"[0-9]{1,30}")  # bounded so int() never meets Python's digit limit
+_DURATION = re.compile(r"(-?)([0-9]{1,15}(?:\.[0-9]{1,15})?)(ms|s|m)?")
+_DECIMAL = re.compile(r"(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})(?:[eE][-+]?[0-9]{1,3})?")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000}
+_BOOLS = {"true": True, "false": False}
+
+
+def _duration(key: str, text: str) -> int:
+    """Simulated time is integer milliseconds, so a duration that is not one is refused."""
+    match = _DURATION.fullmatch(text)
+    if match is None:
+        raise _Bad(f"{key}: {text or 'nothing'} is not a duration (like 250ms, 1.5s or 2m)")
+    sign, number, unit = match.groups()
+    if sign:
+        raise _Bad(f"{key}: a duration cannot be negative, got {text}")
+    if unit is None:
+        raise _Bad(f"{key}: a duration needs a unit (ms, s or m), got {text}")
+    ms = Fraction(number) * _UNIT_MS[unit]
+    if ms.denominator != 1:
+        raise _Bad(f"{key}: a duration must be a whole number of milliseconds, got {text}")
+    return int(ms)
+
+
+def _ms_text(ms: int) -> str:
+    for unit, scale in (("m", 60_000), ("s", 1000)):
+        if ms and ms % scale == 0:
+            return f"{ms // scale}{unit}"
+    return f"{ms}ms"
+
+
+def _probability(key: str, text: str) -> float:
+    if _DECIMAL.fullmatch(text) and 0 <= float(text) <= 1:
+        return float(text)
+    raise _Bad(f"{key} must be a probability between 0 and 1, got {text or 'nothing'}")
+
+
+def _number_text(value: float) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _bool(key: str, text: str) -> bool:
+    if text in _BOOLS:
+        return _BOOLS[text]
+    raise _Bad(f"{key} must be true or false, got {text or 'nothing'}")
+
+
+def _bool_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[str, str], int]:
+    def read(key: str, text: str) -> int:
+        if _INT.fullmatch(text) and low <= int(text) and (high is None or int(text) <= high):
+            return int(text)
+        bounds = f"of at least {low}" if high is None else f"from {low} to {high}"
+        raise _Bad(f"{key} must be a whole number {bounds}, got {text or 'nothing'}")
+
+    return read
+
+
+def _node_number(text: str, nodes: int, *, none: int | None = None) -> int:
+    """`none` is the number that stands for "no node" where one is allowed (0 for lead/vote)."""
+    if not _INT.fullmatch(text):
+        raise _Bad(f"expected a node number, got {text or 'nothing'}")
+    number = int(text)
+    if number != none and not 1 <= number <= nodes:
+        members = "only node 1" if nodes == 1 else f"nodes 1-{nodes}"
+        raise _Bad(f"unknown node {number} (cluster has {members})")
+    return number
+
+
+def _node(text: str, nodes: int) -> NodeRef:
+    return "leader" if text == "leader" else _node_number(text, nodes)
+
+
+def _msg_type(key: str, text: str) -> str:
+    if text in MSG_TYPES:
+        return text
+    raise _Bad(f"unknown message type {text or 'nothing'}{_did_you_mean(text, MSG_TYPES)}")
+
+
+def _latency(value: _Value) -> tuple[int, int]:
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise _Bad("latency must be a range (MIN,MAX), like latency=(200ms,600ms)")
+    low, high = (_duration("latency", text) for text in value)
+    if low > high:
+        raise _Bad(f"latency minimum {value[0]} is above its maximum {value[1]}")
+    return low, high
+
+
+def _latency_text(latency: tuple[int, int]) -> str:
+    return f"latency=({_ms_text(latency[0])},{_ms_text(latency[1])})"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _word(text: str) -> str:
+    """Writes `text` bare when it reads back as the same single token, quoted otherwise."""
+    bare = bool(text) and text[0] != "=" and not any(c.isspace() or c in '#"()\\' for c in text)
+    return text if bare else _quote(text)
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+# ------------------------------------------------------------------ tokens
+
+_Value: TypeAlias = str | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    """A bare word or quoted string (`value` None), or `key=value` / `key=(v1,v2,...)`."""
+
+    word: str
+    value: _Value | None = None
+
+
+def _tokenize(line: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if char.isspace():
+            i += 1
+            continue
+        if char == "#":
+            break
+        if char in "()":
+            raise _Bad(f"unexpected {char!r} at column {i + 1}")
+        if char == '"':
+            text, i = _quoted(line, i)
+            tokens.append(_Token(text))
+        else:
+            token, i = _bare_token(line, i)
+            tokens.append(token)
+        if i < len(line) and not (line[i].isspace() or line[i] == "#"):
+            raise _Bad(f"unexpected {line[i]!r} at column {i + 1}")
+    return tokens
+
+
+def _bare_token(line: str, start: int) -> tuple[_Token, int]:
+    end = start
+    while end < len(line) and not line[end].isspace() and line[end] not in '#"()':
+        end += 1
+    key, eq, value = line[start:end].partition("=")
+    if not eq:
+        return _Token(key), end
+    if not key:
+        raise _Bad(f"missing name before '=' at column {start + 1}")
+    if not value and line[end : end + 1] == "(":
+        return _list(line, end, key)
+    if not value and line[end : end + 1] == '"':
+        text, end = _quoted(line, end)
+        return _Token(key, text), end
+    return _Token(key, value), end
+
+
+def _list(line: str, start: int, key: str) -> tuple[_Token, int]:
+    end = start + 1
+    while end < len(line) and line[end] not in '#"()':
+        end += 1
+    if line[end : end + 1] != ")":
+        raise _Bad(f"{key}=( at column {start + 1} has no closing ')'")
+    inner = line[start + 1 : end]
+    items = tuple(item.strip() for item in inner.split(",")) if inner.strip() else ()
+    return _Token(key, items), end + 1
+
+
+def _quoted(line: str, start: int) -> tuple[str, int]:
+    chars: list[str] = []
+    i = start + 1
+    while i < len(line):
+        char = line[i]
+        if char == '"':
+            return "".join(chars), i + 1
+        if char == "\\":
+            i += 1
+            char = line[i : i + 1]
+            if not char:
+                break
+            if char not in ('"', "\\"):
+                raise _Bad(f'unknown escape \\{char} in a quoted string (only \\" and \\\\)')
+        chars.append(char)
+        i += 1
+    raise _Bad(f"unterminated quoted string starting at column {start + 1}")
+
+
+def _data(token: _Token) -> str:
+    """DATA, a narration or a label: one word, one `key=value` word, or a quoted string."""
+    if isinstance(token.value, tuple):
+        raise _Bad(f"{token.word}=(...) is a list, not a word or a quoted string")
+    return token.word if token.value is None else f"{token.word}={token.value}"
+
+
+# ------------------------------------------------------------------ conditions
+
+
+@dataclass(frozen=True, slots=True)
+class HasLeader:
+    """`leader`: some live node is leader."""
+
+    def describe(self) -> str:
+        return "leader"
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderIs:
+    """`leader=N` / `leader=none`: `node` None means that there must be no leader."""
+
+    node: int | None
+
+    def describe(self) -> str:
+        return f"leader={'none' if self.node is None else self.node}"
+
+
+@dataclass(frozen=True, slots=True)
+class Converged:
+    """`converged`: every live node has the same log, commit and applied index."""
+
+    def describe(self) -> str:
+        return "converged"
+
+
+@dataclass(frozen=True, slots=True)
+class NoViolations:
+    """`violations=0`: no safety property has been violated so far."""
+
+    def describe(self) -> str:
+        return "violations=0"
+
+
+class _Scoped(ABC):
+    """A term about one node, the one named by the `node=N` before it in the condition."""
+
+    __slots__ = ()
+    node: NodeRef | None
+
+    @abstractmethod
+    def text(self) -> str:
+        """The term as written after its `node=N`."""
+
+    def describe(self) -> str:
+        return self.text() if self.node is None else f"node={self.node} {self.text()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(_Scoped):
+    """`term`, `lead`, `vote`, `commit`, `applied`, `last-index` or `last-term` against a value.
+
+    `node` is None only for `term`, which then means the leader's term; `lead=0` / `vote=0`
+    mean none.
+    """
+
+    node: NodeRef | None
+    key: str
+    op: Literal["=", ">="]
+    value: int
+
+    def text(self) -> str:
+        return f"{self.key}{self.op}{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleIs(_Scoped):
+    node: NodeRef
+    role: str
+
+    def text(self) -> str:
+        return f"role={self.role}"
+
+
+@dataclass(frozen=True, slots=True)
+class LogIs(_Scoped):
+    """The node's log, exactly: (term, index) pairs in order."""
+
+    node: NodeRef
+    entries: tuple[tuple[int, int], ...]
+
+    def text(self) -> str:
+        return f"log=({','.join(f'{term}/{index}' for term, index in self.entries)})"
+
+
+@dataclass(frozen=True, slots=True)
+class KvIs(_Scoped):
+    """The node's applied key-value store holds `key`=`value`."""
+
+    node: NodeRef
+    key: str
+    value: str
+
+    def text(self) -> str:
+        return f"kv.{self.key}={_word(self.value)}"
+
+
+ConditionTerm: TypeAlias = (
+    HasLeader | LeaderIs | Converged | NoViolations | Compare | RoleIs | LogIs | KvIs
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """What `expect` and `run until` check: every term must hold."""
+
+    terms: tuple[ConditionTerm, ...]
+
+    def to_text(self) -> str:
+        words: list[str] = []
+        scope: NodeRef | None = None
+        for term in self.terms:
+            if isinstance(term, _Scoped) and term.node is not None:
+                if term.node != scope:
+                    scope = term.node
+                    words.append(f"node={scope}")
+                words.append(term.text())
+            else:
+                words.append(term.describe())
+        return " ".join(words)
+
+
+_ORDERED = ("term", "commit", "applied", "last-index", "last-term")
+_ABOUT_A_NODE = (*_ORDERED[1:], "lead", "vote", "role", "log")
+_TERM_NAMES = ("leader", "converged", "violations", "node", "term", *_ABOUT_A_NODE, "kv.")
+
+
+def _condition(tokens: list[_Token], nodes: int) -> Condition:
+    terms: list[ConditionTerm] = []
+    scope: NodeRef | None = None
+    unused = False  # a node= that no term has used yet
+    for token in tokens:
+        if token.value is None:
+            terms.append(_global_term(token.word))
+        elif token.word == "node":
+            if unused:
+                raise _Bad(f"node={scope} is not followed by a term about it")
+            scope, unused = _node(_scalar("node", token.value), nodes), True
+        else:
+            term = _term(token.word, token.value, scope, nodes)
+            unused = unused and not isinstance(term, _Scoped)
+            terms.append(term)
+    if unused:
+        raise _Bad(f"node={scope} is not followed by a term about it")
+    if not terms:
+        raise _Bad("missing condition (like leader=1, or node=2 role=follower)")
+    return Condition(tuple(terms))
+
+
+def _global_term(word: str) -> HasLeader | Converged:
+    if word == "leader":
+        return HasLeader()
+    if word == "converged":
+        return Converged()
+    raise _Bad(f"unknown condition {word}{_did_you_mean(word, _TERM_NAMES)}")
+
+
+def _term(key: str, value: _Value, scope: NodeRef | None, nodes: int) -> ConditionTerm:
+    op: Literal["=", ">="] = "="
+    if key.endswith(">"):
+        key, op = key[:-1], ">="
+        if key not in _ORDERED:
+            raise _Bad(f"{key} cannot be compared with >=")
+    if key == "leader":
+        text = _scalar(key, value)
+        return LeaderIs(None if text == "none" else _node_number(text, nodes))
+    if key == "violations":
+        if value != "0":
+            raise _Bad(f"only violations=0 can be checked, got violations={_scalar(key, value)}")
+        return NoViolations()
+    if key == "term":
+        return Compare(scope, key, op, _whole(0)(key, _scalar(key, value)))
+    if key not in _ABOUT_A_NODE and not key.startswith("kv."):
+        raise _Bad(f"unknown condition {key}={_did_you_mean(key, _TERM_NAMES)}")
+    if scope is None:
+        raise _Bad(f"{key}= needs a node: put node=N (or node=leader) before it")
+    if key == "log":
+        return LogIs(scope, _log(value))
+    text = _scalar(key, value)
+    if key in ("lead", "vote"):
+        return Compare(scope, key, op, _node_number(text, nodes, none=0))
+    if key == "role":
+        if text not in ROLES:
+            raise _Bad(f"role must be one of {', '.join(ROLES)}, got {text or 'nothing'}")
+        return RoleIs(scope, text)
+    if key.startswith("kv."):
+        if key == "kv.":
+            raise _Bad("kv. needs a key, like kv.x=1")
+        return KvIs(scope, key[3:], text)
+    return Compare(scope, key, op, _whole(0)(key, text))
+
+
+def _scalar(key: str, value: _Value) -> str:
+    if isinstance(value, tuple):
+        raise _Bad(f"{key} takes one value, not a list")
+    return value
+
+
+def _log(value: _Value) -> tuple[tuple[int, int], ...]:
+    if not isinstance(value, tuple):
+        raise _Bad("log must be a list of term/index entries, like log=(1/1,1/2)")
+    entries: list[tuple[int, int]] = []
+    for item in value:
+        term, slash, index = item.partition("/")
+        if not (slash and _INT.fullmatch(term) and _INT.fullmatch(index)) or "0" in (term, index):
+            raise _Bad(f"a log entry is TERM/INDEX with both at least 1, got {item or 'nothing'}")
+        entries.append((int(term), int(index)))
+    for (term0, index0), (term1, index1) in pairwise(entries):
+        if index1 != index0 + 1:
+            raise _Bad(f"log indexes must follow each other, got {index0} then {index1}")
+        if term1 < term0:
+            raise _Bad(f"log terms cannot go down, got {term0}/{index0} then {term1}/{index1}")
+    return tuple(entries)
+
+
+# ------------------------------------------------------------------ commands
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterCmd:
+    """A fresh cluster at time 0. It always renders every setting, so a saved session replays
+    identically even if a default changes later."""
+
+    name: ClassVar[str] = "cluster"
+    nodes: int = _DEFAULTS.nodes
+    seed: int = _DEFAULTS.seed
+    prevote: bool = _DEFAULTS.prevote
+    checkquorum: bool = _DEFAULTS.checkquorum
+    election_tick: int = _DEFAULTS.election_tick
+    heartbeat_tick: int = _DEFAULTS.heartbeat_tick
+    tick_ms: int = _DEFAULTS.tick_ms
+    latency_ms: tuple[int, int] = _DEFAULTS.latency
+    loss: float = _DEFAULTS.loss
+    dup: float = _DEFAULTS.dup
+    auto_tick: bool = _DEFAULTS.auto_tick
+
+    def settings(self) -> Settings:
+        return Settings(
+            nodes=self.nodes,
+            seed=self.seed,
+            prevote=self.prevote,
+            checkquorum=self.checkquorum,
+            election_tick=self.election_tick,
+            heartbeat_tick=self.heartbeat_tick,
+            tick_ms=self.tick_ms,
+            latency=self.latency_ms,
+            loss=self.loss,
+            dup=self.dup,
+            auto_tick=self.auto_tick,
+        )
+
+    def to_text(self) -> str:
+        return (
+            f"cluster nodes={self.nodes} seed={self.seed} prevote={_bool_text(self.prevote)}"
+            f" checkquorum={_bool_text(self.checkquorum)} election-tick={self.election_tick}"
+            f" heartbeat-tick={self.heartbeat_tick} tick={_ms_text(self.tick_ms)}"
+            f" {_latency_text(self.latency_ms)} loss={_number_text(self.loss)}"
+            f" dup={_number_text(self.dup)} auto-tick={_bool_text(self.auto_tick)}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Bare:
+    """The commands without arguments."""
+
+    name: ClassVar[str]
+
+    def to_text(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class _OnNode:
+    """The commands whose one argument is a node."""
+
+    name: ClassVar[str]
+    node: NodeRef
+
+    def to_text(self) -> str:
+        return f"{self.name} {self.node}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunCmd:
+    name: ClassVar[str] = "run"
+    duration_ms: int
+
+    def to_text(self) -> str:
+        return f"run {_ms_text(self.duration_ms)}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunUntilCmd:
+    """Timing out is a failure, like a failed `expect`."""
+
+    name: ClassVar[str] = "run"
+    condition: Condition
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+
+    def to_text(self) -> str:
+        text = f"run until {self.condition.to_text()}"
+        if self.timeout_ms != DEFAULT_TIMEOUT_MS:
+            text += f" timeout={_ms_text(self.timeout_ms)}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class StabilizeCmd(_Bare):
+    name: ClassVar[str] = "stabilize"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverMsgsCmd:
+    """`msg_type` None delivers messages of every type."""
+
+    name: ClassVar[str] = "deliver-msgs"
+    node: NodeRef
+    msg_type: str | None = None
+
+    def to_text(self) -> str:
+        only = f" type={self.msg_type}" if self.msg_type else ""
+        return f"deliver-msgs {self.node}{only}"
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignCmd(_OnNode):
+    name: ClassVar[str] = "campaign"
+
+
+@dataclass(frozen=True, slots=True)
+class TickCmd:
+    name: ClassVar[str] = "tick"
+    node: NodeRef
+    count: int = 1
+
+    def to_text(self) -> str:
+        return f"tick {self.node}" + (f" count={self.count}" if self.count != 1 else "")
+
+
+@dataclass(frozen=True, slots=True)
+class TickElectionCmd(_OnNode):
+    name: ClassVar[str] = "tick-election"
+
+
+@dataclass(frozen=True, slots=True)
+class TickHeartbeatCmd(_OnNode):
+    name: ClassVar[str] = "tick-heartbeat"
+
+
+@dataclass(frozen=True, slots=True)
+class ProposeCmd:
+    """DATA of the form `key=value` sets a key of the replicated store when applied."""
+
+    name: ClassVar[str] = "propose"
+    data: str
+    node: NodeRef = "leader"
+
+    def to_text(self) -> str:
+        at = "" if self.node == "leader" else f" {self.node}"
+        return f"propose{at} {_word(self.data)}"
+
+
+@dataclass(frozen=True, slots=True)
+class TransferLeadershipCmd:
+    name: ClassVar[str] = "transfer-leadership"
+    frm: NodeRef
+    to: NodeRef
+
+    def to_text(self) -> str:
+        return f"transfer-leadership from={self.frm} to={self.to}"
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetLeaderCmd(_OnNode):
+    name: ClassVar[str] = "forget-leader"
+
+
+@dataclass(frozen=True, slots=True)
+class SetRandomizedElectionTimeoutCmd:
+    """`timeout` is in ticks, as in etcd."""
+
+    name: ClassVar[str] = "set-randomized-election-timeout"
+    node: NodeRef
+    timeout: int
+
+    def to_text(self) -> str:
+        return f"set-randomized-election-timeout {self.node} timeout={self.timeout}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlignTimersCmd(_Bare):
+    name: ClassVar[str] = "align-timers"
+
+
+@dataclass(frozen=True, slots=True)
+class SpreadTimersCmd(_Bare):
+    name: ClassVar[str] = "spread-timers"
+
+
+@dataclass(frozen=True, slots=True)
+class CrashCmd(_OnNode):
+    name: ClassVar[str] = "crash"
+
+
+@dataclass(frozen=True, slots=True)
+class RestartCmd(_OnNode):
+    name: ClassVar[str] = "restart"
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionCmd:
+    """Nodes in no group form one more group together. No node is listed twice, except that
+    `leader` may turn out to be a listed number: the executor checks that when it resolves it."""
+
+    name: ClassVar[str] = "partition"
+    groups: tuple[tuple[NodeRef, ...], ...]
+
+    def to_text(self) -> str:
+        return "partition " + " | ".join(",".join(map(str, group)) for group in self.groups)
+
+
+@dataclass(frozen=True, slots=True)
+class IsolateCmd(_OnNode):
+    name: ClassVar[str] = "isolate"
+
+
+@dataclass(frozen=True, slots=True)
+class RejoinCmd(_OnNode):
+    name: ClassVar[str] = "rejoin"
+
+
+@dataclass(frozen=True, slots=True)
+class CutCmd:
+    """`cut A-B` drops messages both ways; `cut A>B` only those from `a` to `b`."""
+
+    name: ClassVar[str] = "cut"
+    a: NodeRef
+    b: NodeRef
+    both_ways: bool = True
+
+    def to_text(self) -> str:
+        return f"cut {self.a}{'-' if self.both_ways else '>'}{self.b}"
+
+
+@dataclass(frozen=True, slots=True)
+class HealCmd(_Bare):
+    name: ClassVar[str] = "heal"
+
+
+@dataclass(frozen=True, slots=True)
+class SetCmd:
+    """A None setting stays as it is."""
+
+    name: ClassVar[str] = "set"
+    loss: float | None = None
+    dup: float | None = None
+    latency_ms: tuple[int, int] | None = None
+
+    def to_text(self) -> str:
+        words = ["set"]
+        if self.loss is not None:
+            words.append(f"loss={_number_text(self.loss)}")
+        if self.dup is not None:
+            words.append(f"dup={_number_text(self.dup)}")
+        if self.latency_ms is not None:
+            words.append(_latency_text(self.latency_ms))
+        return " ".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectCmd:
+    name: ClassVar[str] = "expect"
+    condition: Condition
+
+    def to_text(self) -> str:
+        return f"expect {self.condition.to_text()}"
+
+
+@dataclass(frozen=True, slots=True)
+class SayCmd:
+    name: ClassVar[str] = "say"
+    text: str
+
+    def to_text(self) -> str:
+        return f"say {_quote(self.text)}"
+
+
+@dataclass(frozen=True, slots=True)
+class PauseCmd(_Bare):
+    name: ClassVar[str] = "pause"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkCmd:
+    name: ClassVar[str] = "mark"
+    label: str
+
+    def to_text(self) -> str:
+        return f"mark {_quote(self.label)}"
+
+
+@dataclass(frozen=True, slots=True)
+class RaftStateCmd(_Bare):
+    name: ClassVar[str] = "raft-state"
+
+
+@dataclass(frozen=True, slots=True)
+class RaftLogCmd(_OnNode):
+    name: ClassVar[str] = "raft-log"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCmd(_OnNode):
+    name: ClassVar[str] = "status"
+
+
+Command: TypeAlias = (
+    RunCmd
+    | RunUntilCmd
+    | StabilizeCmd
+    | DeliverMsgsCmd
+    | CampaignCmd
+    | TickCmd
+    | TickElectionCmd
+    | TickHeartbeatCmd
+    | ProposeCmd
+    | TransferLeadershipCmd
+    | ForgetLeaderCmd
+    | SetRandomizedElectionTimeoutCmd
+    | AlignTimersCmd
+    | SpreadTimersCmd
+    | CrashCmd
+    | RestartCmd
+    | PartitionCmd
+    | IsolateCmd
+    | RejoinCmd
+    | CutCmd
+    | HealCmd
+    | SetCmd
+    | ExpectCmd
+    | SayCmd
+    | PauseCmd
+    | MarkCmd
+    | RaftStateCmd
+    | RaftLogCmd
+    | StatusCmd
+)
+"""Every command that may follow `cluster` in a script or be typed at the prompt."""
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A command and its line, so the executor can name the line of a failed `expect`."""
+
+    line: int
+    command: Command
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """`cluster` is the script's own first command, or the defaults when it has none; it is not
+    repeated in `commands`."""
+
+    cluster: ClusterCmd
+    commands: tuple[Located, ...]
+
+
+# ------------------------------------------------------------------ parsing
+
+_T = TypeVar("_T")
+
+
+class _Args:
+    """A command's tokens, consumed by its parser so that whatever is left over is an error."""
+
+    def __init__(self, name: str, tokens: list[_Token], nodes: int) -> None:
+        self.name = name
+        self.nodes = nodes
+        self._left = tokens
+
+    def bad(self, problem: str) -> _Bad:
+        return _Bad(f"{problem} (usage: {COMMANDS[self.name]})")
+
+    def word(self, what: str) -> str:
+        for token in self._left:
+            if token.value is None:
+                self._left.remove(token)
+                return token.word
+        raise self.bad(f"{self.name} needs {what}")
+
+    def node(self) -> NodeRef:
+        return _node(self.word("a node"), self.nodes)
+
+    def node_option(self, key: str, text: str) -> NodeRef:
+        return _node(text, self.nodes)
+
+    def option(self, key: str, read: Callable[[str, str], _T], default: _T) -> _T:
+        value = self._take(key)
+        return default if value is None else read(key, _scalar(key, value))
+
+    def need(self, key: str, read: Callable[[str, str], _T]) -> _T:
+        value = self._take(key)
+        if value is None:
+            raise self.bad(f"{self.name} needs {key}=")
+        return read(key, _scalar(key, value))
+
+    def latency(self, default: _T) -> tuple[int, int] | _T:
+        value = self._take("latency")
+        return default if value is None else _latency(value)
+
+    def rest(self) -> list[_Token]:
+        """All the tokens left, for the commands whose arguments are read in order."""
+        rest, self._left = self._left, []
+        return rest
+
+    def done(self) -> None:
+        if self._left:
+            token = self._left[0]
+            if token.value is None:
+                raise self.bad(f"unexpected argument {token.word} to {self.name}")
+            raise self.bad(f"{self.name} has no option {token.word}=")
+
+    def _take(self, key: str) -> _Value | None:
+        found = [token for token in self._left if token.word == key and token.value is not None]
+        if len(found) > 1:
+            raise _Bad(f"{key}= is given twice")
+        if not found:
+            return None
+        self._left.remove(found[0])
+        return found[0].value
+
+
+def _cluster(args: _Args) -> ClusterCmd:
+    default = ClusterCmd()
+    cluster = ClusterCmd(
+        nodes=args.option("nodes", _whole(1, MAX_NODES), default.nodes),
+        seed=args.option("seed", _whole(0), default.seed),
+        prevote=args.option("prevote", _bool, default.prevote),
+        checkquorum=args.option("checkquorum", _bool, default.checkquorum),
+        election_tick=args.option("election-tick", _whole(1), default.election_tick),
+        heartbeat_tick=args.option("heartbeat-tick", _whole(1), default.heartbeat_tick),
+        tick_ms=args.option("tick", _duration, default.tick_ms),
+        latency_ms=args.latency(default.latency_ms),
+        loss=args.option("loss", _probability, default.loss),
+        dup=args.option("dup", _probability, default.dup),
+        auto_tick=args.option("auto-tick", _bool, default.auto_tick),
+    )
+    if cluster.tick_ms == 0:
+        raise _Bad("tick must be longer than 0ms")
+    if cluster.election_tick <= cluster.heartbeat_tick:
+        raise _Bad(
+            f"election-tick ({cluster.election_tick}) must be greater than"
+            f" heartbeat-tick ({cluster.heartbeat_tick})"
+        )
+    return cluster
+
+
+def _run(args: _Args) -> RunCmd | RunUntilCmd:
+    what = args.word("a duration, or until and a condition")
+    if what != "until":
+        return RunCmd(_duration("run", what))
+    timeout = args.option("timeout", _duration, DEFAULT_TIMEOUT_MS)
+    return RunUntilCmd(_condition(args.rest(), args.nodes), timeout)
+
+
+def _propose(args: _Args) -> ProposeCmd:
+    tokens = args.rest()
+    if len(tokens) == 2 and tokens[0].value is None:
+        return ProposeCmd(_data(tokens[1]), _node(tokens[0].word, args.nodes))
+    if len(tokens) != 1:
+        raise args.bad("propose takes an optional node and one DATA; quote data with spaces")
+    return ProposeCmd(_data(tokens[0]))
+
+
+def _text(args: _Args) -> str:
+    tokens = args.rest()
+    if len(tokens) != 1:
+        raise args.bad(f"{args.name} takes one quoted text")
+    return _data(tokens[0])
+
+
+def _words(args: _Args, shape: str) -> list[str]:
+    tokens = args.rest()
+    if not tokens or any(token.value is not None for token in tokens):
+        raise args.bad(f"{args.name} takes {shape}")
+    return [token.word for token in tokens]
+
+
+def _partition(args: _Args) -> PartitionCmd:
+    groups: list[tuple[NodeRef, ...]] = []
+    seen: set[NodeRef] = set()
+    for part in " ".join(_words(args, "groups of nodes")).split("|"):
+        group = tuple(_node(item, args.nodes) for item in re.split(r"[\s,]+", part) if item)
+        if not group:
+            raise args.bad("partition has an empty group")
+        for node in group:
+            if node in seen:
+                raise _Bad(f"node {node} appears twice in the partition")
+            seen.add(node)
+        groups.append(group)
+    return PartitionCmd(tuple(groups))
+
+
+def _cut(args: _Args) -> CutCmd:
+    link = "".join(_words(args, "a link"))
+    match = re.fullmatch(r"([^->]+)([->])([^->]+)", link)
+    if match is None:
+        raise args.bad(f"cut takes a link like 1-2 or 1>2, got {link}")
+    a, b = _node(match[1], args.nodes), _node(match[3], args.nodes)
+    if a == b:
+        raise _Bad(f"cannot cut node {a} from itself")
+    return CutCmd(a, b, both_ways=match[2] == "-")
+
+
+def _set(args: _Args) -> SetCmd:
+    settings = SetCmd(
+        loss=args.option("loss", _probability, None),
+        dup=args.option("dup", _probability, None),
+        latency_ms=args.latency(None),
+    )
+    if settings == SetCmd():
+        raise args.bad("set needs at least one setting")
+    return settings
+
+
+_Parser: TypeAlias = Callable[[_Args], ClusterCmd | Command]
+_B = TypeVar("_B", bound=_Bare)
+_N = TypeVar("_N", bound=_OnNode)
+
+
+def _no_args(cls: type[_B]) -> Callable[[_Args], _B]:
+    return lambda args: cls()
+
+
+def _one_node(cls: type[_N]) -> Callable[[_Args], _N]:
+    return lambda args: cls(args.node())
+
+
+_LATENCY_USAGE = _latency_text(_DEFAULTS.latency)
+
+_TABLE: tuple[tuple[str, _Parser], ...] = (
+    (
+        "cluster [nodes=5] [seed=1] [prevote=true] [checkquorum=true] [election-tick=10]"
+        f" [heartbeat-tick=1] [tick=100ms] [{_LATENCY_USAGE}] [loss=0] [dup=0] [auto-tick=true]",
+        _cluster,
+    ),
+    ("run DURATION | run until CONDITION [timeout=60s]", _run),
+    ("stabilize", _no_args(StabilizeCmd)),
+    (
+        "deliver-msgs N [type=MsgType]",
+        lambda args: DeliverMsgsCmd(args.node(), args.option("type", _msg_type, None)),
+    ),
+    ("campaign N", _one_node(CampaignCmd)),
+    ("tick N [count=1]", lambda args: TickCmd(args.node(), args.option("count", _whole(1), 1))),
+    ("tick-election N", _one_node(TickElectionCmd)),
+    ("tick-heartbeat N", _one_node(TickHeartbeatCmd)),
+    ("propose [N] DATA", _propose),
+    (
+        "transfer-leadership from=N to=M",
+        lambda args: TransferLeadershipCmd(
+            args.need("from", args.node_option), args.need("to", args.node_option)
+        ),
+    ),
+    ("forget-leader N", _one_node(ForgetLeaderCmd)),
+    (
+        "set-randomized-election-timeout N timeout=T",
+        lambda args: SetRandomizedElectionTimeoutCmd(args.node(), args.need("timeout", _whole(1))),
+    ),
+    ("align-timers", _no_args(AlignTimersCmd)),
+    ("spread-timers", _no_args(SpreadTimersCmd)),
+    ("crash N", _one_node(CrashCmd)),
+    ("restart N", _one_node(RestartCmd)),
+    ("partition 1,2 | 3,4,5", _partition),
+    ("isolate N", _one_node(IsolateCmd)),
+    ("rejoin N", _one_node(RejoinCmd)),
+    ("cut A-B | cut A>B", _cut),
+    ("heal", _no_args(HealCmd)),
+    ("set [loss=P] [dup=P] [latency=(MIN,MAX)]", _set),
+    ("expect CONDITION", lambda args: ExpectCmd(_condition(args.rest(), args.nodes))),
+    ('say "text"', lambda args: SayCmd(_text(args))),
+    ("pause", _no_args(PauseCmd)),
+    ('mark "label"', lambda args: MarkCmd(_text(args))),
+    ("raft-state", _no_args(RaftStateCmd)),
+    ("raft-log N", _one_node(RaftLogCmd)),
+    ("status N", _one_node(StatusCmd)),
+)
+
+COMMANDS: Final[Mapping[str, str]] = {usage.split()[0]: usage for usage, _ in _TABLE}
+"""Each command's name and usage line, for error messages and the prompt's help."""
+_PARSERS: Final = {usage.split()[0]: parse for usage, parse in _TABLE}
+
+
+def _parse_line(line: str, nodes: int, no_cluster: str | None) -> ClusterCmd | Command | None:
+    """`no_cluster` says why `cluster` is refused here, or is None where it is allowed."""
+    tokens = _tokenize(line)
+    if not tokens:
+        return None
+    head, *rest = tokens
+    name = head.word if head.value is None else _data(head)
+    if name not in _PARSERS:
+        raise _Bad(f"unknown command {name}{_did_you_mean(name, COMMANDS)}")
+    if name == "cluster" and no_cluster:
+        raise _Bad(no_cluster)
+    args = _Args(name, rest, nodes)
+    command = _PARSERS[name](args)
+    args.done()
+    return command
+
+
+def parse_command(
+    line: str, *, nodes: int, filename: str = "<prompt>", lineno: int = 1
+) -> Command | None:
+    """Parses one prompt line (None for a blank or comment line) for a cluster of `nodes`."""
+    try:
+        command = _parse_line(
+            line, nodes, "cluster cannot be typed at the prompt: it can only start a script"
+        )
+    except _Bad as bad:
+        raise ScriptError(filename, lineno, str(bad)) from None
+    assert not isinstance(command, ClusterCmd)
+    return command
+
+
+def parse_script(text: str, filename: str, *, nodes: int = 5) -> Script:
+    """`nodes` is the cluster size when the script has no `cluster` command of its own."""
+    cluster: ClusterCmd | None = None
+    commands: list[Located] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        first = cluster is None and not commands
+        try:
+            command = _parse_line(
+                line,
+                cluster.nodes if cluster else nodes,
+                None if first else "cluster must be the first command of a script",
+            )
+        except _Bad as bad:
+            raise ScriptError(filename, lineno, str(bad)) from None
+        if isinstance(command, ClusterCmd):
+            cluster = command
+        elif command is not None:
+            commands.append(Located(lineno, command))
+    return Script(cluster or ClusterCmd(nodes=nodes), tuple(commands))
+
+
+def load_script(path: str | os.PathLike[str], *, nodes: int = 5) -> Script:
+    """Reads and parses a script file; a file that cannot be read is a ScriptError too."""
+    filename = os.fspath(path)
+    try:
+        data = Path(filename).read_bytes()
+    except FileNotFoundError:
+        raise ScriptError(filename, None, "no such file") from None
+    except IsADirectoryError:
+        raise ScriptError(filename, None, "is a directory, not a script") from None
+    except OSError as err:
+        raise ScriptError(filename, None, f"cannot read it: {err.strerror or err}") from None
+    if b"\0" in data:
+        raise ScriptError(filename, None, "not a text file (it contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScriptError(
+            filename, None, f"not UTF-8 text (bad byte at offset {err.start})"
+        ) from None
+    return parse_script(text, filename, nodes=nodes)

@@ -1,0 +1,229 @@
+"""The simulation: determinism, faults, the network, snapshots and safety under crashes."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from raftviz.core.cluster import Cluster, ClusterError, Settings
+from raftviz.core.events import (
+    EntriesChanged,
+    Event,
+    MessageDelivered,
+    MessageDropped,
+    MessageSent,
+    NodeFault,
+    SafetyViolation,
+    StateChanged,
+)
+from raftviz.core.messages import MsgType
+
+
+def run_with_proposals(seed: int, until_ms: int = 20_000) -> list[Event]:
+    c = Cluster(Settings(seed=seed))
+    events: list[Event] = []
+    for t in range(1000, until_ms + 1, 1000):
+        c.advance_to(t)
+        if c.leader() is not None:
+            c.propose(None, f"k{t}=v")
+        events += c.drain()
+    return events
+
+
+def elect(c: Cluster, limit_ms: int = 30_000) -> int:
+    while c.leader() is None:
+        assert c.time_ms < limit_ms, "no leader elected"
+        c.advance_to(c.time_ms + 100)
+    return c.require_leader()
+
+
+def test_same_seed_gives_the_same_event_stream() -> None:
+    a, b = run_with_proposals(7), run_with_proposals(7)
+    assert len(a) > 1000
+    assert a == b
+
+
+def test_another_seed_gives_another_event_stream() -> None:
+    assert run_with_proposals(7) != run_with_proposals(8)
+
+
+def test_events_are_ordered_by_time_and_sequence() -> None:
+    events = run_with_proposals(3, 5000)
+    assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + len(events)))
+    assert all(a.time_ms <= b.time_ms for a, b in zip(events, events[1:], strict=False))
+
+
+def test_a_leader_is_elected_and_a_proposal_applied_everywhere() -> None:
+    c = Cluster(Settings(seed=1))
+    lead = elect(c)
+    assert c.propose(None, "x=1")
+    c.advance_to(c.time_ms + 2000)
+    view = c.view()
+    assert view.leader == lead
+    assert all(dict(n.kv) == {"x": "1"} for n in view.nodes)
+    assert all(n.commit == n.last_index == 2 for n in view.nodes)
+    assert c.violations == []
+
+
+def test_crashing_the_leader_elects_another_and_restart_keeps_persisted_state() -> None:
+    c = Cluster(Settings(seed=2))
+    old = elect(c)
+    c.propose(None, "a=1")
+    c.advance_to(c.time_ms + 1000)
+    term = c.nodes[old].raw.raft.term
+    c.crash(old)
+    assert c.view().nodes[old - 1].role == "crashed"
+    new = elect(c)
+    assert new != old
+    assert c.nodes[new].raw.raft.term > term
+    c.restart(old)
+    restarted = c.nodes[old].raw.raft
+    assert restarted.term >= term
+    assert restarted.raft_log.last_index() >= 2
+    c.advance_to(c.time_ms + 3000)
+    assert dict(c.view().nodes[old - 1].kv) == {"a": "1"}
+    faults = [e.what for e in c.drain() if isinstance(e, NodeFault)]
+    assert faults == ["crashed", "restarted"]
+
+
+def test_messages_to_a_crashed_node_are_dropped_and_reported() -> None:
+    c = Cluster(Settings(seed=4))
+    lead = elect(c)
+    victim = next(i for i in c.nodes if i != lead)
+    c.drain()
+    c.crash(victim)
+    c.advance_to(c.time_ms + 1000)
+    drops = [e for e in c.drain() if isinstance(e, MessageDropped)]
+    assert drops
+    assert all(e.to == victim and e.reason == "crashed" for e in drops)
+
+
+def test_minority_leader_proposal_is_rolled_back_after_heal() -> None:
+    c = Cluster(Settings(seed=5))
+    old = elect(c)
+    others = [i for i in c.nodes if i != old]
+    c.partition([[old, others[0]], others[1:]])
+    assert c.propose(old, "lost=1")
+    c.advance_to(c.time_ms + 5000)
+    new = c.require_leader()
+    assert new in others[1:]
+    assert c.propose(new, "kept=1")
+    c.advance_to(c.time_ms + 2000)
+    c.heal()
+    c.advance_to(c.time_ms + 5000)
+    view = c.view()
+    assert all("lost=1" not in [e.data for e in n.log] for n in view.nodes)
+    assert all(dict(n.kv).get("kept") == "1" for n in view.nodes)
+    truncated = [e for e in c.drain() if isinstance(e, EntriesChanged) and e.what == "truncated"]
+    assert {e.node for e in truncated} >= {old}
+    assert c.violations == []
+
+
+def test_one_way_cut_drops_only_that_direction() -> None:
+    c = Cluster(Settings(seed=6))
+    lead = elect(c)
+    other = next(i for i in c.nodes if i != lead)
+    c.drain()
+    c.cut(lead, other, both=False)
+    c.advance_to(c.time_ms + 500)
+    events = c.drain()
+    dropped = {(e.frm, e.to) for e in events if isinstance(e, MessageDropped)}
+    delivered = {(e.frm, e.to) for e in events if isinstance(e, MessageDelivered)}
+    assert dropped == {(lead, other)}
+    assert (lead, other) not in delivered
+
+
+def test_stabilize_delivers_everything_without_moving_the_clock() -> None:
+    c = Cluster(Settings(seed=1, auto_tick=False))
+    c.campaign(1)
+    t = c.time_ms
+    c.stabilize()
+    assert c.time_ms == t
+    assert c.flights == {}
+    assert c.leader() == 1
+
+
+def test_deliver_msgs_targets_one_node_and_type() -> None:
+    c = Cluster(Settings(seed=1, auto_tick=False, prevote=False))
+    c.campaign(1)
+    assert c.deliver_msgs(2, MsgType.MsgApp) == 0
+    assert c.deliver_msgs(2, MsgType.MsgVote) == 1
+    assert c.nodes[2].raw.raft.vote == 1
+    assert all(f.msg.to != 2 for f in c.flights.values() if f.msg.type == MsgType.MsgVote)
+
+
+def test_unknown_node_is_a_clear_error() -> None:
+    c = Cluster(Settings(nodes=3))
+    try:
+        c.crash(9)
+    except ClusterError as e:
+        assert str(e) == "unknown node 9 (cluster has nodes 1-3)"
+    else:
+        raise AssertionError("crash 9 did not fail")
+
+
+def test_snapshot_and_restore_replay_identically() -> None:
+    c = Cluster(Settings(seed=9))
+    elect(c)
+    c.drain()
+    snap = c.snapshot()
+    c.propose(None, "x=1")
+    c.advance_to(c.time_ms + 3000)
+    first = c.drain()
+    c.restore(snap)
+    c.propose(None, "x=1")
+    c.advance_to(c.time_ms + 3000)
+    assert c.drain() == first
+    assert any(isinstance(e, MessageSent) for e in first)
+
+
+def test_align_timers_makes_followers_campaign_together() -> None:
+    c = Cluster(Settings(seed=11, prevote=False, checkquorum=False))
+    c.align_timers()
+    c.advance_to(2500)
+    became = [e for e in c.drain() if isinstance(e, StateChanged) and e.role == "candidate"]
+    first_term = [e for e in became if e.term == 1]
+    assert len({e.node for e in first_term}) == 5
+
+
+ACTIONS = st.lists(
+    st.tuples(
+        st.integers(100, 3000), st.sampled_from(["crash", "restart", "propose"]), st.integers(1, 5)
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), schedule=ACTIONS)
+def test_committed_entries_survive_any_crash_and_restart_schedule(
+    seed: int, schedule: list[tuple[int, str, int]]
+) -> None:
+    c = Cluster(Settings(seed=seed))
+    committed: dict[int, tuple[int, str]] = {}
+    n = 0
+    for delay, action, node in schedule:
+        c.advance_to(c.time_ms + delay)
+        alive = c.nodes[node].alive
+        if action == "crash" and alive and sum(x.alive for x in c.nodes.values()) > 1:
+            c.crash(node)
+        elif action == "restart" and not alive:
+            c.restart(node)
+        elif action == "propose" and alive:
+            n += 1
+            c.propose(node, f"k{n}=v{n}")
+        for e in c.drain():
+            if isinstance(e, EntriesChanged) and e.what == "committed":
+                log = c.nodes[e.node].raw.raft.raft_log
+                for i in range(e.first, e.last + 1):
+                    committed.setdefault(i, (log.term(i), log.slice(i, i + 1)[0].data))
+            assert not isinstance(e, SafetyViolation), e
+    for node in c.nodes.values():
+        if not node.alive:
+            c.restart(node.id)
+    c.advance_to(c.time_ms + 20_000)
+    assert c.violations == []
+    for node in c.view().nodes:
+        log = {e.index: (e.term, e.data) for e in node.log}
+        for i, entry in committed.items():
+            assert log.get(i) == entry, f"node {node.id} lost committed entry {i}"
