@@ -1,3 +1,3 @@
-from raftviz.cli import main
+from raftviz.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -7,6 +7,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,11 @@ def _build_parser() -> _Parser:
     )
     conform.add_argument("paths", nargs="+", type=Path, help="files or folders of .txt files")
     conform.add_argument("--diff", action="store_true", help="show a unified diff on failure")
+
+    run = sub.add_parser("run", help="run a script headless, as fast as possible")
+    run.add_argument("file", help="a raftviz script")
+    run.add_argument("--json", action="store_true", help="print one JSON report")
+    run.add_argument("--seed", type=int, help="override the script's cluster seed")
 
     bench = sub.add_parser("bench", help="measure performance")
     bench.add_argument("target", choices=["core", "sim"], help="what to measure")
@@ -63,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command == "conform":
         return _conform(args.paths, args.diff)
+    if args.command == "run":
+        from raftviz.headless import run_script
+
+        return run_script(args.file, as_json=args.json, seed=args.seed)
     if args.command == "bench":
         from raftviz import bench
 
@@ -76,5 +86,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def entry() -> None:
+    """Console-script entry: a closed pipe (`raftviz run x | head`) is not an error."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

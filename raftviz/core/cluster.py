@@ -13,6 +13,7 @@ snapshot for screens; `snapshot()`/`restore()` let a UI rewind.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import heapq
 import random
@@ -29,6 +30,7 @@ from raftviz.core.events import (
     MessageDropped,
     MessageEvent,
     MessageSent,
+    Narration,
     NetworkChanged,
     NodeFault,
     NodeView,
@@ -170,6 +172,10 @@ class Cluster:
     def _emit_log(self, line: LogLine) -> None:
         self._emit(RaftLog, line)
 
+    def narrate(self, text: str, mark: bool = False) -> None:
+        """A script's `say` (or `mark`) line, in the event stream where it happened."""
+        self._emit(Narration, text, mark)
+
     def drain(self) -> list[Event]:
         """Hand over the events produced since the last call."""
         events, self._events = self._events, []
@@ -276,10 +282,8 @@ class Cluster:
             self._flight_event(MessageDropped, flight, reason)
             return
         self._flight_event(MessageDelivered, flight)
-        try:
+        with contextlib.suppress(StepError):
             target.raw.step(m)
-        except StepError:
-            pass
         self._process(target)
 
     # ------------------------------------------------------------------ time
@@ -545,7 +549,7 @@ class Cluster:
     # ------------------------------------------------------------------ views and snapshots
 
     def view(self) -> ClusterView:
-        nodes = tuple(self._node_view(n) for n in self.nodes.values())
+        nodes = tuple(self.node_view(n) for n in self.nodes.values())
         lead = self.leader()
         flights = tuple(
             FlightView(
@@ -584,7 +588,7 @@ class Cluster:
             ),
         )
 
-    def _node_view(self, node: SimNode) -> NodeView:
+    def node_view(self, node: SimNode) -> NodeView:
         raw = node.raw
         r = raw.raft
         log = r.raft_log

@@ -6,6 +6,17 @@ read by anyone who has debugged etcd.
 
 from __future__ import annotations
 
+from raftviz.core.events import (
+    EntriesChanged,
+    Event,
+    MessageDelivered,
+    MessageDropped,
+    Narration,
+    NetworkChanged,
+    NodeFault,
+    RaftLog,
+    SafetyViolation,
+)
 from raftviz.core.messages import Entry, EntryType, Message
 from raftviz.core.rawnode import Ready
 
@@ -79,3 +90,32 @@ def describe_ready(rd: Ready) -> str:
     if not lines:
         return "<empty Ready>"
     return f"Ready MustSync={'true' if rd.must_sync else 'false'}:\n" + "\n".join(lines)
+
+
+def describe_event(e: Event) -> str | None:
+    """One line for the headless event log, or None for events too chatty to print there
+    (messages sent - their delivery or drop is printed - and role changes, which the core's
+    own log lines already announce)."""
+    match e:
+        case RaftLog(line=line):
+            return line.render()
+        case MessageDelivered(msg=m):
+            return f"deliver {describe_message(m)}"
+        case MessageDropped(msg=m, reason=reason):
+            return f"drop ({reason}) {describe_message(m)}"
+        case EntriesChanged(node=node, what=what, first=first, last=last) if what != "applied":
+            span = f"{first}" if first == last else f"{first}-{last}"
+            return f"node {node} {what} entries {span}"
+        case NodeFault(node=node, what=what):
+            return f"node {node} {what}"
+        case NetworkChanged(description=text):
+            return f"network {text}"
+        case SafetyViolation(property=prop, detail=detail):
+            return f"VIOLATION {prop}: {detail}"
+        case Narration(text=text, mark=mark):
+            return f"mark {text}" if mark else f"say {text}"
+    return None
+
+
+def format_time(ms: int) -> str:
+    return f"{ms // 1000:>5}.{ms % 1000:03d}s"

@@ -63,7 +63,8 @@ class SafetyChecker:
                     Violation(
                         LEADER_COMPLETENESS,
                         (node,),
-                        f"leader {node} of term {term} lacks committed entry {self.committed[i]}/{i}"
+                        f"leader {node} of term {term} lacks committed entry "
+                        f"{self.committed[i]}/{i}"
                         + (f" (has {have}/{i})" if have is not None else ""),
                     )
                 )

@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 from enum import Enum
+from typing import Any
 
 from raftviz.core.events import Level, LogLine
 from raftviz.core.log import LogUnavailable, MemoryStorage, RaftLog

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,7 +52,7 @@ def test_another_seed_gives_another_event_stream() -> None:
 def test_events_are_ordered_by_time_and_sequence() -> None:
     events = run_with_proposals(3, 5000)
     assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + len(events)))
-    assert all(a.time_ms <= b.time_ms for a, b in zip(events, events[1:], strict=False))
+    assert all(a.time_ms <= b.time_ms for a, b in itertools.pairwise(events))
 
 
 def test_a_leader_is_elected_and_a_proposal_applied_everywhere() -> None:

@@ -1,0 +1,299 @@
+"""Core room: carries out parsed script commands on a Cluster and checks their conditions.
+
+The same executor serves `raftviz run`, the TUI's command prompt and the TUI's key bindings
+(every key is a script command), so whatever a user does can be typed, scripted, saved and
+replayed to the same events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from raftviz.core.cluster import Cluster, ClusterError, SimNode
+from raftviz.core.describe import describe_entries
+from raftviz.core.messages import MsgType, StateType
+from raftviz.core.script import (
+    AlignTimersCmd,
+    CampaignCmd,
+    ClusterCmd,
+    Command,
+    Compare,
+    Condition,
+    ConditionTerm,
+    Converged,
+    CrashCmd,
+    CutCmd,
+    DeliverMsgsCmd,
+    ExpectCmd,
+    ForgetLeaderCmd,
+    HasLeader,
+    HealCmd,
+    IsolateCmd,
+    KvIs,
+    LeaderIs,
+    LogIs,
+    MarkCmd,
+    NodeRef,
+    NoViolations,
+    PartitionCmd,
+    PauseCmd,
+    ProposeCmd,
+    RaftLogCmd,
+    RaftStateCmd,
+    RejoinCmd,
+    RestartCmd,
+    RoleIs,
+    RunCmd,
+    RunUntilCmd,
+    SayCmd,
+    SetCmd,
+    SetRandomizedElectionTimeoutCmd,
+    SpreadTimersCmd,
+    StabilizeCmd,
+    StatusCmd,
+    TickCmd,
+    TickElectionCmd,
+    TickHeartbeatCmd,
+    TransferLeadershipCmd,
+)
+
+
+class CommandFailed(Exception):
+    """A command that could not hold or be carried out: a failed `expect`, a `run until` that
+    timed out, a node that is crashed. The run goes on; the script's exit code becomes 1."""
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    line: int
+    command: str
+    message: str
+
+
+class Executor:
+    """Runs commands against one cluster. `output` receives text for the user (narration,
+    etcd-format state dumps); `on_pause` is called by `pause` (the TUI waits there)."""
+
+    def __init__(
+        self,
+        cluster_cmd: ClusterCmd,
+        output: Callable[[str], None] = lambda _: None,
+        on_pause: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.cluster_cmd = cluster_cmd
+        self.cluster = Cluster(cluster_cmd.settings())
+        self.output = output
+        self.on_pause = on_pause
+        self.failures: list[Failure] = []
+
+    # ------------------------------------------------------------------ entry points
+
+    def run(self, command: Command, line: int = 0) -> bool:
+        """Carry out one command; a failure is recorded (and reported) rather than raised."""
+        try:
+            self.execute(command)
+        except (CommandFailed, ClusterError) as e:
+            self.failures.append(Failure(line, command.to_text(), str(e)))
+            return False
+        return True
+
+    def execute(self, command: Command) -> None:
+        """Carry out one command; raises CommandFailed or ClusterError when it cannot."""
+        c = self.cluster
+        match command:
+            case RunCmd(duration_ms=ms):
+                c.advance_to(c.time_ms + ms)
+            case RunUntilCmd(condition=cond, timeout_ms=timeout):
+                self._run_until(cond, timeout)
+            case StabilizeCmd():
+                c.stabilize()
+            case DeliverMsgsCmd(node=n, msg_type=t):
+                c.deliver_msgs(self.node(n), MsgType[t] if t else None)
+            case CampaignCmd(node=n):
+                c.campaign(self.node(n))
+            case TickCmd(node=n, count=k):
+                c.tick(self.node(n), k)
+            case TickElectionCmd(node=n):
+                c.tick(self.node(n), c.settings.election_tick)
+            case TickHeartbeatCmd(node=n):
+                c.tick(self.node(n), c.settings.heartbeat_tick)
+            case ProposeCmd(data=data, node=n):
+                c.propose(self.node(n), data)
+            case TransferLeadershipCmd(frm=a, to=b):
+                c.transfer_leadership(self.node(a), self.node(b))
+            case ForgetLeaderCmd(node=n):
+                c.forget_leader(self.node(n))
+            case SetRandomizedElectionTimeoutCmd(node=n, timeout=t):
+                c.set_election_timeout(self.node(n), t)
+            case AlignTimersCmd():
+                c.align_timers()
+            case SpreadTimersCmd():
+                c.spread_timers()
+            case CrashCmd(node=n):
+                c.crash(self.node(n))
+            case RestartCmd(node=n):
+                c.restart(self.node(n))
+            case PartitionCmd(groups=groups):
+                resolved = [[self.node(n) for n in g] for g in groups]
+                flat = [n for g in resolved for n in g]
+                if len(flat) != len(set(flat)):
+                    raise CommandFailed("a node is listed in two partition groups")
+                c.partition(resolved)
+            case IsolateCmd(node=n):
+                c.isolate(self.node(n))
+            case RejoinCmd(node=n):
+                c.rejoin(self.node(n))
+            case CutCmd(a=a, b=b, both_ways=both):
+                c.cut(self.node(a), self.node(b), both)
+            case HealCmd():
+                c.heal()
+            case SetCmd(loss=loss, dup=dup, latency_ms=latency):
+                c.set_network(loss, dup, latency)
+            case ExpectCmd(condition=cond):
+                problem = self.check(cond)
+                if problem:
+                    raise CommandFailed(problem)
+            case SayCmd(text=text):
+                c.narrate(text)
+            case PauseCmd():
+                self.on_pause()
+            case MarkCmd(label=label):
+                c.narrate(label, mark=True)
+            case RaftStateCmd():
+                self.output(self.raft_state())
+            case RaftLogCmd(node=n):
+                self.output(self.raft_log(self.node(n)))
+            case StatusCmd(node=n):
+                self.output(self.status(self.node(n)))
+
+    # ------------------------------------------------------------------ nodes
+
+    def node(self, ref: NodeRef) -> int:
+        if ref == "leader":
+            return self.cluster.require_leader()
+        self.cluster.node(ref)
+        return ref
+
+    def _scoped(self, ref: NodeRef) -> SimNode:
+        return self.cluster.nodes[self.node(ref)]
+
+    # ------------------------------------------------------------------ conditions
+
+    def _run_until(self, cond: Condition, timeout_ms: int) -> None:
+        c = self.cluster
+        deadline = c.time_ms + timeout_ms
+        while self.check(cond) is not None:
+            t = c.next_time()
+            if t is None or t > deadline:
+                c.advance_to(deadline)
+                problem = self.check(cond)
+                if problem is None:
+                    return
+                why = "nothing left to happen" if t is None else f"timed out after {timeout_ms}ms"
+                raise CommandFailed(f"{why}: {problem}")
+            c.step_event()
+
+    def check(self, cond: Condition) -> str | None:
+        """None if every term holds, else what was expected against what is."""
+        for term in cond.terms:
+            try:
+                problem = self._check_term(term)
+            except ClusterError as e:
+                problem = f"{term.describe()}: {e}"
+            if problem is not None:
+                return problem
+        return None
+
+    def _check_term(self, term: ConditionTerm) -> str | None:
+        c = self.cluster
+        match term:
+            case HasLeader():
+                return None if c.leader() is not None else "expected a leader, got none"
+            case LeaderIs(node=want):
+                have = c.leader()
+                if have == want:
+                    return None
+                return f"expected leader {want or 'none'}, got {have or 'none'}"
+            case Converged():
+                live = [n for n in c.view().nodes if n.alive]
+                shapes = {(n.log, n.commit, n.applied) for n in live}
+                if len(shapes) <= 1:
+                    return None
+                summary = ", ".join(
+                    f"{n.id}: last={n.last_index} commit={n.commit} applied={n.applied}"
+                    for n in live
+                )
+                return f"expected converged logs, got {summary}"
+            case NoViolations():
+                if not c.violations:
+                    return None
+                return f"expected no violations, got {len(c.violations)}: {c.violations[0].detail}"
+            case Compare(node=None, key="term", op=op, value=want):
+                lead = c.require_leader()
+                return _compare("leader's term", c.nodes[lead].raw.raft.term, op, want)
+            case Compare(node=ref, key=key, op=op, value=want) if ref is not None:
+                node = self._scoped(ref)
+                return _compare(f"node {node.id} {key}", _field(c, node, key), op, want)
+            case RoleIs(node=ref, role=role):
+                node = self._scoped(ref)
+                actual = c.node_view(node).role
+                if actual == role:
+                    return None
+                return f"expected node {node.id} role {role}, got {actual}"
+            case LogIs(node=ref, entries=entries):
+                node = self._scoped(ref)
+                log = tuple((e.term, e.index) for e in c.node_view(node).log)
+                if log == entries:
+                    return None
+                text = ",".join(f"{t}/{i}" for t, i in log)
+                return f"expected node {node.id} log={term.text()[4:]}, got ({text})"
+            case KvIs(node=ref, key=key, value=value):
+                node = self._scoped(ref)
+                stored = node.kv.get(key)
+                if stored == value:
+                    return None
+                return f"expected node {node.id} kv.{key}={value}, got {stored or 'nothing'}"
+        raise AssertionError(f"unhandled condition term {term!r}")
+
+    # ------------------------------------------------------------------ etcd-format dumps
+
+    def raft_state(self) -> str:
+        lines = []
+        for node in self.cluster.nodes.values():
+            r = node.raw.raft
+            state = str(r.state) if node.alive else "StateCrashed"
+            lines.append(f"{node.id}: {state} (Voter) Term:{r.term} Lead:{r.lead}")
+        return "\n".join(lines)
+
+    def raft_log(self, id: int) -> str:
+        storage = self.cluster.nodes[id].raw.storage
+        fi, li = storage.first_index(), storage.last_index()
+        if li < fi:
+            return f"log is empty: first index={fi}, last index={li}"
+        return "\n".join(describe_entries(storage.entries(fi, li + 1)))
+
+    def status(self, id: int) -> str:
+        r = self.cluster.nodes[id].raw.raft
+        if r.state != StateType.StateLeader:
+            return f"{id} is not the leader"
+        return "\n".join(f"{p}: {r.trk.progress[p]}" for p in r.trk.ids())
+
+
+def _field(c: Cluster, node: SimNode, key: str) -> int:
+    view = c.node_view(node)
+    values = {
+        "term": view.term,
+        "lead": view.lead,
+        "vote": view.vote,
+        "commit": view.commit,
+        "applied": view.applied,
+        "last-index": view.last_index,
+        "last-term": view.log[-1].term if view.log else 0,
+    }
+    return values[key]
+
+
+def _compare(what: str, have: int, op: str, want: int) -> str | None:
+    ok = have >= want if op == ">=" else have == want
+    return None if ok else f"expected {what} {op} {want}, got {have}"

@@ -1,0 +1,102 @@
+"""`raftviz run FILE`: plays a script as fast as the machine allows and reports the run.
+
+Text mode prints the event log (each line prefixed with its simulated time) and the narration;
+`--json` prints one document with the outcome and every node's final state (SCRIPT.md).
+Exit codes: 0 when every `expect` held and no safety property was violated, 1 otherwise, 2 for
+bad input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from typing import TextIO
+
+from raftviz.core.describe import describe_event, format_time
+from raftviz.core.executor import Executor
+from raftviz.core.script import ScriptError, load_script
+
+
+def run_script(path: str, *, as_json: bool, seed: int | None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        script = load_script(path)
+    except ScriptError as e:
+        print(e, file=sys.stderr)
+        return 2
+    cluster_cmd = script.cluster
+    if seed is not None:
+        cluster_cmd = dataclasses.replace(cluster_cmd, seed=seed)
+
+    printed: list[str] = []
+
+    def show(text: str) -> None:
+        if not as_json:
+            printed.append(text)
+
+    executor = Executor(cluster_cmd, output=show)
+    cluster = executor.cluster
+
+    def flush() -> None:
+        for event in cluster.drain():
+            line = None if as_json else describe_event(event)
+            if line is not None:
+                out.write(f"{format_time(event.time_ms)} {line}\n")
+        for text in printed:
+            out.write(text + "\n")
+        printed.clear()
+
+    for located in script.commands:
+        ok = executor.run(located.command, located.line)
+        flush()
+        if not ok and not as_json:
+            f = executor.failures[-1]
+            out.write(f"{path}:{f.line}: FAILED {f.command}: {f.message}\n")
+    ok = not executor.failures and not cluster.violations
+    if as_json:
+        json.dump(_report(executor, ok), out, indent=2)
+        out.write("\n")
+    else:
+        verdict = "ok" if ok else "FAILED"
+        out.write(
+            f"{verdict}: {len(executor.failures)} failed checks, "
+            f"{len(cluster.violations)} safety violations, seed {cluster_cmd.seed}, "
+            f"simulated {format_time(cluster.time_ms).strip()}\n"
+        )
+    return 0 if ok else 1
+
+
+def _report(executor: Executor, ok: bool) -> dict[str, object]:
+    cluster = executor.cluster
+    view = cluster.view()
+    return {
+        "ok": ok,
+        "seed": view.seed,
+        "time_ms": view.time_ms,
+        "leader": view.leader,
+        "failures": [
+            {"line": f.line, "command": f.command, "message": f.message} for f in executor.failures
+        ],
+        "violations": [
+            {"property": v.property, "nodes": list(v.nodes), "detail": v.detail}
+            for v in cluster.violations
+        ],
+        "nodes": [
+            {
+                "id": n.id,
+                "alive": n.alive,
+                "role": n.role,
+                "term": n.term,
+                "lead": n.lead,
+                "vote": n.vote,
+                "commit": n.commit,
+                "applied": n.applied,
+                "last_index": n.last_index,
+                "last_term": n.log[-1].term if n.log else 0,
+                "log": [[e.term, e.index, e.data] for e in n.log],
+                "kv": dict(n.kv),
+            }
+            for n in view.nodes
+        ],
+    }

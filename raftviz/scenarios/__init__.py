@@ -1,0 +1,1 @@
+"""Built-in teaching scenarios, as raftviz script files (package data)."""

@@ -1,0 +1,147 @@
+"""`raftviz run`: scenario scripts, exit codes, JSON output, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from raftviz.cli import main
+
+SCENARIOS = sorted(
+    p.name for p in resources.files("raftviz.scenarios").iterdir() if p.name.endswith(".raft")
+)
+SCENARIO_DIR = Path(str(resources.files("raftviz.scenarios")))
+
+
+def test_the_issue_s_scenarios_are_all_shipped() -> None:
+    assert set(SCENARIOS) >= {
+        "election.raft",
+        "leader-crash.raft",
+        "minority-partition.raft",
+        "check-quorum.raft",
+        "prevote-rejoin.raft",
+        "no-prevote-rejoin.raft",
+        "transfer-catchup.raft",
+        "one-way-cut.raft",
+    }
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_passes_its_expectations(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = SCENARIO_DIR / name
+    assert "expect" in path.read_text()
+    code = main(["run", str(path)])
+    out = capsys.readouterr().out
+    assert code == 0, out[-2000:]
+    assert out.splitlines()[-1].startswith("ok: 0 failed checks, 0 safety violations")
+
+
+def test_failed_expectation_exits_1_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "s.raft"
+    script.write_text("cluster seed=1\ncampaign 1\nrun until leader=1\nexpect leader=2\n")
+    assert main(["run", str(script)]) == 1
+    out = capsys.readouterr().out
+    assert f"{script}:4: FAILED expect leader=2: expected leader 2, got 1" in out
+
+
+def test_json_report_has_the_documented_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "s.raft"
+    script.write_text("campaign 2\nrun until leader=2\npropose x=1\nrun 1s\nexpect converged\n")
+    assert main(["run", "--json", "--seed", "4", str(script)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    assert report["seed"] == 4
+    assert report["leader"] == 2
+    assert report["failures"] == [] and report["violations"] == []
+    node = report["nodes"][0]
+    assert set(node) == {
+        "id",
+        "alive",
+        "role",
+        "term",
+        "lead",
+        "vote",
+        "commit",
+        "applied",
+        "last_index",
+        "last_term",
+        "log",
+        "kv",
+    }
+    assert node["log"] == [[1, 1, ""], [1, 2, "x=1"]]
+    assert node["kv"] == {"x": "1"}
+
+
+def test_seed_override_changes_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "s.raft"
+    script.write_text("run until leader\n")
+    outs = []
+    for seed in ("1", "1", "2"):
+        main(["run", "--json", "--seed", seed, str(script)])
+        outs.append(json.loads(capsys.readouterr().out))
+    assert outs[0] == outs[1]
+    assert (outs[0]["time_ms"], outs[0]["leader"]) != (outs[2]["time_ms"], outs[2]["leader"])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("campain 1\n", ":1: unknown command"),
+        ("run 1s\ncrash 9\n", ":2: unknown node 9 (cluster has nodes 1-5)"),
+        ("run -1s\n", ":1: "),
+        ("set loss=1.5\n", ":1: loss must be a probability between 0 and 1, got 1.5"),
+        ('say "unterminated\n', ":1: unterminated"),
+    ],
+)
+def test_bad_script_is_one_line_on_stderr_with_exit_2(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    script = tmp_path / "bad.raft"
+    script.write_text(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "raftviz", "run", str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{script}{message}")
+
+
+def test_missing_and_binary_files_are_one_line_errors(tmp_path: Path) -> None:
+    binary = tmp_path / "bin.raft"
+    binary.write_bytes(b"\x00\x01\xff")
+    for path in (tmp_path / "missing.raft", binary):
+        result = subprocess.run(
+            [sys.executable, "-m", "raftviz", "run", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 2
+        assert len(result.stderr.splitlines()) == 1
+        assert result.stderr.startswith(f"{path}: ")
+        assert "Traceback" not in result.stderr
+
+
+def test_runtime_errors_are_failures_not_tracebacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "s.raft"
+    script.write_text("cluster auto-tick=false\ncrash leader\nrestart 1\n")
+    assert main(["run", str(script)]) == 1
+    out = capsys.readouterr().out
+    assert f"{script}:2: FAILED crash leader: there is no leader" in out
+    assert f"{script}:3: FAILED restart 1: node 1 is not crashed" in out
