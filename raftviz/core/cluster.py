@@ -548,8 +548,9 @@ class Cluster:
 
     # ------------------------------------------------------------------ views and snapshots
 
-    def view(self) -> ClusterView:
-        nodes = tuple(self.node_view(n) for n in self.nodes.values())
+    def view(self, log_tail: int | None = None) -> ClusterView:
+        """The whole cluster now; `log_tail` limits each node's log to its last entries."""
+        nodes = tuple(self.node_view(n, log_tail) for n in self.nodes.values())
         lead = self.leader()
         flights = tuple(
             FlightView(
@@ -588,17 +589,25 @@ class Cluster:
             ),
         )
 
-    def node_view(self, node: SimNode) -> NodeView:
+    def node_view(self, node: SimNode, log_tail: int | None = None) -> NodeView:
         raw = node.raw
         r = raw.raft
         log = r.raft_log
         if node.alive:
-            ents = log.all_entries()
+            last = log.last_index()
+            first = (
+                log.first_index()
+                if log_tail is None
+                else max(log.first_index(), last - log_tail + 1)
+            )
+            ents = log.slice(first, last + 1)
             term, vote, commit, applied = r.term, r.vote, log.committed, log.applied
             role, lead = ROLE[r.state], r.lead
         else:
-            fi, li = raw.storage.first_index(), raw.storage.last_index()
-            ents = raw.storage.entries(fi, li + 1) if li >= fi else []
+            fi, last = raw.storage.first_index(), raw.storage.last_index()
+            if log_tail is not None:
+                fi = max(fi, last - log_tail + 1)
+            ents = raw.storage.entries(fi, last + 1) if last >= fi else []
             hs = raw.persisted_hard
             term, vote, commit, applied = hs.term, hs.vote, hs.commit, log.applied
             role, lead = "crashed", NONE
@@ -626,7 +635,7 @@ class Cluster:
             lead=lead,
             commit=commit,
             applied=applied,
-            last_index=ents[-1].index if ents else 0,
+            last_index=last,
             log=tuple(EntryView(e.term, e.index, e.data) for e in ents),
             election_elapsed=r.election_elapsed if node.alive else 0,
             election_timeout=r.randomized_election_timeout,
