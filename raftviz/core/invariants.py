@@ -44,6 +44,16 @@ class SafetyChecker:
     # index -> (term, data) applied there, by anyone (State Machine Safety)
     applied: list[tuple[int, str]] = field(default_factory=lambda: [(0, "")])
 
+    def __deepcopy__(self, memo: dict[int, object]) -> SafetyChecker:
+        # Everything inside is immutable: copying the containers is a full, and fast, copy.
+        return SafetyChecker(
+            dict(self.leaders),
+            dict(self.prefixes),
+            {node: list(chain) for node, chain in self.chains.items()},
+            list(self.committed),
+            list(self.applied),
+        )
+
     def became_leader(self, node: int, term: int, log_terms: Sequence[int]) -> list[Violation]:
         """`log_terms[i]` is the term of the new leader's entry at index i (0 = dummy)."""
         found: list[Violation] = []

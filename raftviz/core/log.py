@@ -26,6 +26,12 @@ class MemoryStorage:
     def __init__(self, snapshot_index: int = 0, snapshot_term: int = 0) -> None:
         self._ents: list[Entry] = [Entry(term=snapshot_term, index=snapshot_index)]
 
+    def __deepcopy__(self, memo: dict[int, object]) -> MemoryStorage:
+        # Entries are immutable: copying the list is a full, and fast, copy.
+        clone = MemoryStorage.__new__(MemoryStorage)
+        clone._ents = list(self._ents)
+        return clone
+
     def first_index(self) -> int:
         return self._ents[0].index + 1
 
