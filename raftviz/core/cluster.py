@@ -69,15 +69,6 @@ class Settings:
     auto_tick: bool = True
 
 
-@dataclass(slots=True)
-class Flight:
-    id: int
-    msg: Message
-    sent_ms: int
-    deliver_ms: int
-    lost: bool
-
-
 @dataclass
 class SimNode:
     id: int
@@ -121,7 +112,9 @@ class Cluster:
         self._seq = 0  # orders scheduled items at the same time
         self._event_seq = 0
         self._heap: list[tuple[int, int, int, int, int]] = []
-        self.flights: dict[int, Flight] = {}
+        # Messages in flight, by flight id: the MessageSent event that launched each.
+        self.flights: dict[int, MessageSent] = {}
+        self._lost: set[int] = set()  # flights the network will drop on arrival
         self._next_flight = 1
         self.links = Links()
         self.loss = s.loss
@@ -186,14 +179,10 @@ class Cluster:
             self.violations.append(v)
             self._emit(SafetyViolation, v.property, v.nodes, v.detail)
 
-    def _flight_event(self, cls: type[MessageEvent], f: Flight, reason: str = "") -> None:
+    def _landed(self, sent: MessageSent, cls: type[MessageEvent], reason: str = "") -> None:
         self._event_seq += 1
-        if cls is MessageDropped:
-            event: Event = MessageDropped(
-                self.time_ms, self._event_seq, f.id, f.msg, f.sent_ms, f.deliver_ms, reason
-            )
-        else:
-            event = cls(self.time_ms, self._event_seq, f.id, f.msg, f.sent_ms, f.deliver_ms)
+        args = (self.time_ms, self._event_seq, sent.flight, sent.msg, sent.sent_ms, sent.deliver_ms)
+        event = MessageDropped(*args, reason) if cls is MessageDropped else cls(*args)
         self._events.append(event)
 
     # ------------------------------------------------------------------ node plumbing
@@ -255,34 +244,38 @@ class Cluster:
         rand = self.rng.random
         copies = 2 if self.dup and rand() < self.dup else 1
         for _ in range(copies):
-            # One draw per flight time: uniform over the whole milliseconds in [lo, hi].
-            flight = Flight(
-                self._next_flight,
-                m,
-                self.time_ms,
-                self.time_ms + lo + int(rand() * (hi - lo + 1)),
-                bool(self.loss) and rand() < self.loss,
-            )
+            flight = self._next_flight
             self._next_flight += 1
-            self.flights[flight.id] = flight
+            # One draw per flight time: uniform over the whole milliseconds in [lo, hi].
+            deliver = self.time_ms + lo + int(rand() * (hi - lo + 1))
+            if self.loss and rand() < self.loss:
+                self._lost.add(flight)
+            self._event_seq += 1
+            sent = MessageSent(self.time_ms, self._event_seq, flight, m, self.time_ms, deliver)
+            self._events.append(sent)
+            self.flights[flight] = sent
             self._seq += 1
-            heapq.heappush(self._heap, (flight.deliver_ms, self._seq, DELIVER, flight.id, 0))
-            self._flight_event(MessageSent, flight)
+            heapq.heappush(self._heap, (deliver, self._seq, DELIVER, flight, 0))
 
-    def _deliver(self, flight: Flight) -> None:
-        del self.flights[flight.id]
-        m = flight.msg
+    def _deliver(self, sent: MessageSent) -> None:
+        del self.flights[sent.flight]
+        m = sent.msg
         target = self.nodes[m.to]
-        reason = "loss" if flight.lost else None
-        if reason is None and not target.alive:
+        reason = None
+        if self._lost and sent.flight in self._lost:
+            self._lost.discard(sent.flight)
+            reason = "loss"
+        elif not target.alive:
             reason = "crashed"
-        if reason is None and self.links.any():
+        elif self.links.any():
             reason = self.links.reason_blocked(m.frm, m.to)
         if reason is not None:
-            self._flight_event(MessageDropped, flight, reason)
+            self._landed(sent, MessageDropped, reason)
             return
-        self._flight_event(MessageDelivered, flight)
-        with contextlib.suppress(StepError):
+        self._landed(sent, MessageDelivered)
+        # A refused message (a forwarded proposal reaching a node that lost its leader) is
+        # logged by the core; on the wire it is simply gone, as in etcd.
+        with contextlib.suppress(StepError, ProposalDropped):
             target.raw.step(m)
         self._process(target)
 
@@ -539,7 +532,7 @@ class Cluster:
         self.node(id)
         due = [
             f
-            for f in sorted(self.flights.values(), key=lambda f: f.id)
+            for f in sorted(self.flights.values(), key=lambda f: f.flight)
             if f.msg.to == id and (type is None or f.msg.type == type)
         ]
         for f in due:
@@ -554,7 +547,7 @@ class Cluster:
         lead = self.leader()
         flights = tuple(
             FlightView(
-                f.id,
+                f.flight,
                 f.msg.frm,
                 f.msg.to,
                 f.msg.type.name,

@@ -15,6 +15,7 @@ from raftviz.core.events import (
     MessageDropped,
     MessageSent,
     NodeFault,
+    RaftLog,
     SafetyViolation,
     StateChanged,
 )
@@ -229,3 +230,16 @@ def test_committed_entries_survive_any_crash_and_restart_schedule(
         log = {e.index: (e.term, e.data) for e in node.log}
         for i, entry in committed.items():
             assert log.get(i) == entry, f"node {node.id} lost committed entry {i}"
+
+
+def test_a_forwarded_proposal_reaching_a_leaderless_node_is_dropped_not_raised() -> None:
+    c = Cluster(Settings(seed=1, auto_tick=False, prevote=False, checkquorum=False))
+    c.campaign(1)
+    c.stabilize()
+    assert c.propose(2, "x=1")  # node 2 forwards it to leader 1
+    c.campaign(3)
+    assert c.deliver_msgs(1, MsgType.MsgVote) == 1  # 1 steps down, no leader known
+    c.drain()
+    assert c.deliver_msgs(1, MsgType.MsgProp) == 1
+    lines = [e.line.text for e in c.drain() if isinstance(e, RaftLog)]
+    assert "1 no leader at term 2; dropping proposal" in lines
