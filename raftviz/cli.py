@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_USAGE = 2
 
@@ -39,8 +40,118 @@ def _build_parser() -> _Parser:
     run.add_argument("--seed", type=int, help="override the script's cluster seed")
 
     bench = sub.add_parser("bench", help="measure performance")
-    bench.add_argument("target", choices=["core", "sim"], help="what to measure")
+    bench.add_argument("target", choices=["core", "sim", "ui"], help="what to measure")
     return parser
+
+
+SUBCOMMANDS = ("conform", "run", "bench")
+
+
+def _build_tui_parser() -> _Parser:
+    parser = _Parser(
+        prog="raftviz",
+        description="Watch and steer a live Raft cluster (etcd/raft semantics) in the terminal. "
+        f"Subcommands: {', '.join(SUBCOMMANDS)} (see raftviz SUBCOMMAND --help).",
+    )
+    parser.add_argument(
+        "script",
+        nargs="?",
+        help="a script to play, or the name of a built-in scenario (e.g. election)",
+    )
+    parser.add_argument("--nodes", type=int, help="cluster size, 3 to 9 (default 5)")
+    parser.add_argument("--seed", type=int, help="seed of the run (default 1)")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=DEFAULT_SPEED,
+        help=f"simulated/wall time (default {DEFAULT_SPEED})",
+    )
+    parser.add_argument(
+        "--theme", default=None, help="raft-dark, raft-light, raft-projector, raft-colorblind"
+    )
+    parser.add_argument("--paused", action="store_true", help="start with time stopped")
+    parser.add_argument("--no-prevote", action="store_true", help="turn pre-vote off")
+    parser.add_argument("--no-checkquorum", action="store_true", help="turn check-quorum off")
+    return parser
+
+
+DEFAULT_SPEED = 0.25
+"""A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
+(1-2 s of election timeout) happens within a few seconds."""
+
+
+def _tui(argv: Sequence[str]) -> int:
+    import dataclasses
+
+    from raftviz.core.script import ClusterCmd, Located, ScriptError, load_script
+
+    args = _build_tui_parser().parse_args(argv)
+    if args.nodes is not None and not 3 <= args.nodes <= 9:
+        print(f"raftviz: --nodes must be between 3 and 9, got {args.nodes}", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.speed > 0:
+        print(f"raftviz: --speed must be positive, got {args.speed}", file=sys.stderr)
+        return EXIT_USAGE
+    commands: tuple[Located, ...] = ()
+    cluster = ClusterCmd()
+    if args.script:
+        try:
+            script = load_script(_scenario_path(args.script), nodes=args.nodes or 5)
+        except ScriptError as e:
+            print(e, file=sys.stderr)
+            return EXIT_USAGE
+        cluster, commands = script.cluster, script.commands
+    overrides: dict[str, Any] = {}
+    if args.nodes is not None:
+        overrides["nodes"] = args.nodes
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if args.no_prevote:
+        overrides["prevote"] = False
+    if args.no_checkquorum:
+        overrides["checkquorum"] = False
+    cluster = dataclasses.replace(cluster, **overrides)
+    if not 3 <= cluster.nodes <= 9:
+        print(
+            f"raftviz: the TUI shows 3 to 9 nodes, the script asks for {cluster.nodes}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+    from raftviz.app import RaftvizApp
+    from raftviz.bridge import TrioBridge
+    from raftviz.controller import clamp_speed
+    from raftviz.core.executor import Executor
+    from raftviz.runtime import Runtime
+    from raftviz.themes import DEFAULT_THEME
+
+    runtime = Runtime(
+        Executor(cluster), speed=clamp_speed(args.speed), paused=args.paused, script=commands
+    )
+    bridge = TrioBridge(runtime)
+    title = f"raftviz - {Path(args.script).stem}" if args.script else "raftviz"
+    try:
+        app = RaftvizApp(
+            bridge,
+            theme=args.theme or os.environ.get("RAFTVIZ_THEME") or DEFAULT_THEME,
+            title=title,
+            services=[bridge],
+        )
+    except ValueError as e:
+        print(f"raftviz: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    result = app.run()
+    return result if isinstance(result, int) else app.return_code or 0
+
+
+def _scenario_path(name: str) -> str:
+    """A path as given, or a built-in scenario by name when no such file exists."""
+    if Path(name).exists():
+        return name
+    from importlib import resources
+
+    builtin = Path(str(resources.files("raftviz.scenarios"))) / f"{name.removesuffix('.raft')}.raft"
+    return str(builtin) if builtin.exists() else name
 
 
 def _conform(paths: list[Path], diff: bool) -> int:
@@ -66,6 +177,9 @@ def _conform(paths: list[Path], diff: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help"):
+        return _tui(argv)
     args = _build_parser().parse_args(argv)
     if args.command == "conform":
         return _conform(args.paths, args.diff)
@@ -76,13 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench":
         from raftviz import bench
 
-        for line in {"core": bench.bench_core, "sim": bench.bench_sim}[args.target]():
+        if args.target == "ui":
+            from raftviz.bench_ui import bench_ui
+
+            lines = bench_ui()
+        else:
+            lines = {"core": bench.bench_core, "sim": bench.bench_sim}[args.target]()
+        for line in lines:
             print(line, flush=True)
         return 0
-    print(
-        "raftviz: the TUI is not available yet; try `raftviz conform` or `raftviz bench core`",
-        file=sys.stderr,
-    )
     return EXIT_USAGE
 
 

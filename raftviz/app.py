@@ -1,0 +1,774 @@
+"""UI room: the Textual app; composes the widgets and turns keys into controller calls.
+
+Data flows one way: key -> `Controller` call (a script command) -> runtime -> cluster -> events
+-> bridge -> `ClusterUpdated` message -> widgets. The app holds no simulation state of its own
+beyond the last `ClusterView`, the selected node and bounded histories (events, drop marks), so
+anything a key does can also be typed at the ``:`` prompt, saved and replayed.
+
+Rendering happens only when something changed: each `ClusterUpdated` is pushed into widgets that
+compare before they redraw. The one timer is the flight animation (30 Hz), and it runs only
+while time flows *and* messages are in the air or a drop mark is fading; a paused app does no
+work at all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from typing import ClassVar
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from raftviz.controller import AppService, Controller, clamp_speed
+from raftviz.core.events import (
+    ClusterView,
+    Event,
+    Level,
+    MessageDropped,
+    Narration,
+    NodeView,
+    SafetyViolation,
+)
+from raftviz.themes import (
+    DEFAULT_THEME,
+    STYLESHEET,
+    THEMES,
+    register_themes,
+    theme_variable_defaults,
+)
+from raftviz.widgets.cluster_map import ClusterMap, DropMark
+from raftviz.widgets.event_log import EventLog
+from raftviz.widgets.flight_table import FlightTable
+from raftviz.widgets.help import HelpScreen
+from raftviz.widgets.inspector import InspectorScreen
+from raftviz.widgets.log_grid import LogGrid
+from raftviz.widgets.narration import NarrationBar
+from raftviz.widgets.palette import node_label
+from raftviz.widgets.prompt import PromptScreen
+from raftviz.widgets.status_bar import StatusBar, StatusInfo
+
+__all__ = [
+    "ClusterUpdated",
+    "MainScreen",
+    "RaftvizApp",
+    "SimulationFailed",
+    "partition_command",
+]
+
+MAX_CARRIED_EVENTS = 2000
+"""Events a coalesced `ClusterUpdated` carries at most (the event log keeps as many)."""
+
+FRAME_INTERVAL = 1 / 30
+"""Animation timer period while messages fly: smooth enough, cheap enough."""
+
+DROP_SIM_MS = 400
+"""A drop mark stays at least this long in simulated time..."""
+
+DROP_WALL_S = 0.8
+"""...and as much simulated time as this much wall time at the current speed (so it is seen
+even at ×64). Expiry is measured in simulated time only, so a paused screen keeps its marks."""
+
+MAX_DROPS = 30
+
+
+# ------------------------------------------------------------------ messages from the bridge
+
+
+class ClusterUpdated(Message):
+    """The cluster changed: a fresh snapshot and the events that led to it.
+
+    Posted by the bridge after every batch of simulation events. Under load Textual may merge
+    queued updates: it asks the *older* message whether the newer one can replace it
+    (`older.can_replace(newer)`), and drops the older one if so. This always accepts, but first
+    folds the older message's events into the newer one (bounded by `MAX_CARRIED_EVENTS`), so
+    the snapshot skips straight to the latest state while the event log, drop marks, narration
+    and safety violations lose nothing. The app in turn keeps only bounded histories.
+    """
+
+    def __init__(self, view: ClusterView, events: Sequence[Event] = ()) -> None:
+        super().__init__()
+        self.view = view
+        self.events: tuple[Event, ...] = tuple(events)
+
+    def can_replace(self, message: Message) -> bool:
+        if not isinstance(message, ClusterUpdated):
+            return False
+        if self.events:
+            message.events = (self.events + message.events)[-MAX_CARRIED_EVENTS:]
+        return True
+
+
+class SimulationFailed(Message):
+    """The simulation side died (e.g. the Trio run raised): shown in the app, never a hang."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def partition_command(node: int, ids: Iterable[int]) -> str:
+    """``partition <minority holding node> | <majority>``: the "old leader in a minority" demo.
+
+    The minority is the node plus the lowest other ids, (n - 1) // 2 nodes in all (at least
+    the node itself), so the rest always keep a quorum.
+    """
+    everyone = sorted(set(ids) | {node})
+    size = max(1, (len(everyone) - 1) // 2)
+    others = [i for i in everyone if i != node]
+    minority = sorted([node, *others[: size - 1]])
+    majority = [i for i in everyone if i not in minority]
+    return f"partition {','.join(map(str, minority))} | {','.join(map(str, majority))}"
+
+
+# Long descriptions for the help screen and the command palette, by action name.
+KEY_HELP: dict[str, str] = {
+    "toggle_pause": "pause / resume simulated time",
+    "step_event": "step: process exactly the next event (pauses first)",
+    "step_tick": "step one tick of simulated time (pauses first)",
+    "faster": "double the speed (up to ×64)",
+    "slower": "halve the speed (down to ×0.125)",
+    "select": "select node 1-9 (the keys below act on it)",
+    "select_next": "select the next node (shift+tab: previous)",
+    "crash_restart": "crash the selected node, or restart it if crashed",
+    "tick_node": "tick the selected node's Raft once",
+    "campaign": "fire the selected node's election timer now (campaign)",
+    "isolate_rejoin": "isolate the selected node, or let it rejoin",
+    "partition": "partition: a minority holding the selected node | the majority",
+    "heal": "heal every link (partitions, isolations, cuts)",
+    "propose": "client request: propose key=value to the leader",
+    "transfer": "transfer leadership from the leader to the selected node",
+    "forget_leader": "make the selected node forget its leader",
+    "align_timers": "align every follower's election timer (split votes)",
+    "spread_timers": "spread the election timers apart (no split votes)",
+    "filter_node": "event log: show all nodes / only one (cycles)",
+    "filter_level": "event log: minimum level DEBUG / INFO / WARN / ERROR (cycles)",
+    "prompt": "command prompt: any command of the script language",
+    "save": "save the session as a replayable script",
+    "inspect": "inspect the selected node (all its state, a leader's progress)",
+    "help": "this help: keys and legend",
+    "quit": "quit",
+}
+
+
+class MainScreen(Screen[None]):
+    """The cluster screen. Its only bindings replace Screen's tab focus-cycling (nothing here
+    takes focus) with node selection; every other key is an app binding."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.select_next", "Next node", show=False),
+        Binding("shift+tab", "app.select_next(-1)", "Previous node", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield NarrationBar(id="narration")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield ClusterMap(id="map", classes="panel")
+                yield LogGrid(id="logs", classes="panel")
+            with Vertical(id="right"):
+                yield FlightTable(id="flights", classes="panel")
+                yield EventLog(id="events", classes="panel")
+        yield Footer()
+
+    class Ready(Message):
+        """The widgets exist: the app can draw its first frame into them."""
+
+    def on_mount(self) -> None:
+        self.query_one("#map").border_title = "Cluster"
+        self.query_one("#logs").border_title = "Logs"
+        self.query_one("#flights").border_title = "In flight"
+        self.post_message(self.Ready())
+
+
+class RaftvizApp(App[int]):
+    """Watch and steer a live Raft cluster from the keyboard.
+
+    Args:
+        controller: the simulation's door (see `raftviz.controller.Controller`).
+        theme: a theme name (``raft-dark``, ``raft-light``, ``raft-projector``,
+            ``raft-colorblind`` or any Textual theme); `ValueError` if unknown.
+        title: the app's title (terminal title, screenshots).
+        services: started after mount and stopped on unmount, e.g. the Trio bridge.
+        animate: move messages smoothly between events (off: only on updates; for benchmarks
+            and tests that need a still frame while running).
+        clock: wall clock in seconds (tests freeze it).
+    """
+
+    CSS_PATH = str(STYLESHEET)
+    TITLE = "raftviz"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's API)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "Run/pause", key_display="space"),
+        Binding("full_stop", "step_event", "Step", key_display="."),
+        Binding("comma", "step_tick", "Tick", key_display=","),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
+        Binding("minus", "slower", "Slower", key_display="-"),
+        Binding("1", "select(1)", "Select", key_display="1-9"),
+        *(Binding(str(n), f"select({n})", f"Select S{n}", show=False) for n in range(2, 10)),
+        Binding("c", "crash_restart", "Crash/restart"),
+        Binding("t", "tick_node", "Tick node"),
+        Binding("e", "campaign", "Campaign"),
+        Binding("i", "isolate_rejoin", "Isolate"),
+        Binding("p", "partition", "Partition"),
+        Binding("h", "heal", "Heal"),
+        Binding("r", "propose", "Request"),
+        Binding("l", "transfer", "Transfer"),
+        Binding("f", "forget_leader", "Forget leader"),
+        Binding("a", "align_timers", "Align timers"),
+        Binding("s", "spread_timers", "Spread timers"),
+        Binding("n", "filter_node", "Event node"),
+        Binding("v", "filter_level", "Event level"),
+        Binding("colon", "prompt", "Command", key_display=":"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("enter", "inspect", "Inspect"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    selected: reactive[int] = reactive(0, init=False)
+    """The node the keys act on (0 before the first view)."""
+
+    def __init__(
+        self,
+        controller: Controller,
+        *,
+        theme: str = DEFAULT_THEME,
+        title: str = "raftviz",
+        services: Sequence[AppService] = (),
+        animate: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.controller = controller
+        self.title = title
+        self._services = tuple(services)
+        self._animate_flights = animate
+        self._clock = clock
+        register_themes(self)
+        if self.get_theme(theme) is None:
+            names = ", ".join(sorted(THEMES))
+            raise ValueError(f"unknown theme {theme!r} (raftviz themes: {names})")
+        self.theme = theme
+        self._view: ClusterView | None = None
+        self._view_wall = clock()
+        self._drops: list[DropMark] = []
+        self._timer: Timer | None = None
+        self._proposals = 0
+        self._command_history: list[str] = []
+        self._failure: str | None = None
+        self._main_ready = False
+        self._wanted_paused: bool | None = None
+        self._wanted_speed: float | None = None
+        self._started: list[AppService] = []
+        self.narration: str | None = None
+        self.violations_seen: int = 0
+
+    # ------------------------------------------------------------------ Textual hooks
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(id="main")
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """Role and message colours for any theme; raftviz themes override them all."""
+        return theme_variable_defaults(self.current_theme)
+
+    async def on_main_screen_ready(self, message: MainScreen.Ready) -> None:
+        """First frame: pull the initial view, then start the services (the Trio bridge)."""
+        self._main_ready = True
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._view = self.controller.view()
+        self._view_wall = self._clock()
+        if self._view.nodes and not self.selected:
+            self.set_reactive(RaftvizApp.selected, self._view.nodes[0].id)
+        self._render_view()
+        for service in self._services:
+            await service.start(self)
+            self._started.append(service)
+
+    async def on_unmount(self) -> None:
+        """Stop what was started, last first, whichever way the app is exiting."""
+        self._main_ready = False
+        self._stop_animation()
+        while self._started:
+            await self._started.pop().stop()
+
+    # ------------------------------------------------------------------ state in
+
+    def on_cluster_updated(self, message: ClusterUpdated) -> None:
+        if not self.is_running:
+            return  # exiting: a late batch from the bridge
+        self._view = message.view
+        self._view_wall = self._clock()
+        if message.events:
+            self._ingest(message.events)
+        if self._view.nodes and self.selected not in {n.id for n in self._view.nodes}:
+            self.set_reactive(RaftvizApp.selected, self._view.nodes[0].id)
+        self._render_view()
+
+    def on_cluster_map_node_clicked(self, message: ClusterMap.NodeClicked) -> None:
+        """A click selects a node, a double click also inspects it (widgets only ask)."""
+        self.action_select(message.node)
+        if message.inspect:
+            self.action_inspect()
+
+    def on_simulation_failed(self, message: SimulationFailed) -> None:
+        self._failure = message.error
+        self.notify(message.error, title="Simulation failed", severity="error", timeout=30)
+        self._render_view()
+
+    def _ingest(self, events: Sequence[Event]) -> None:
+        """Feed the bounded histories: event log, drop marks, narration, violations."""
+        main = self._main()
+        if main is None:
+            return
+        for event in events:
+            if isinstance(event, MessageDropped):
+                self._drops.append(
+                    DropMark(event.frm, event.to, event.type, event.time_ms, event.reason)
+                )
+            elif isinstance(event, Narration) and not event.mark:
+                self.narration = event.text
+                main.query_one(NarrationBar).say(event.text, event.time_ms)
+            elif isinstance(event, SafetyViolation):
+                self.violations_seen += 1
+                self.notify(
+                    f"{event.property}: {event.detail}",
+                    title="SAFETY VIOLATION",
+                    severity="error",
+                    timeout=20,
+                )
+        del self._drops[:-MAX_DROPS]
+        main.query_one(EventLog).add_events(events)
+
+    def _main(self) -> MainScreen | None:
+        """The cluster screen while its widgets exist (not before the first frame, nor while
+        the app is exiting, when late updates from the bridge may still arrive)."""
+        if not self._main_ready or not self.is_running or not self.screen_stack:
+            return None
+        screen = self.screen_stack[0]
+        if not isinstance(screen, MainScreen) or not screen.is_attached or not screen.children:
+            return None
+        return screen
+
+    @property
+    def screen_main(self) -> MainScreen:
+        """The cluster screen, even while a modal screen is on top of it."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    @property
+    def view(self) -> ClusterView | None:
+        """The last snapshot shown."""
+        return self._view
+
+    # ------------------------------------------------------------------ rendering
+
+    def _sim_now(self) -> float:
+        """Simulated time to draw flights at: the view's time, extrapolated while running."""
+        view = self._view
+        if view is None:
+            return 0.0
+        if self.paused or not self._animate_flights:
+            return float(view.time_ms)
+        elapsed = max(0.0, self._clock() - self._view_wall)
+        return view.time_ms + elapsed * 1000.0 * self.speed
+
+    def _live_drops(self, now_ms: float) -> list[DropMark]:
+        keep = max(DROP_SIM_MS, DROP_WALL_S * 1000.0 * self.speed)
+        self._drops = [d for d in self._drops if now_ms - d.time_ms <= keep]
+        return list(self._drops)
+
+    @property
+    def paused(self) -> bool:
+        """Paused as last asked from here, until the controller agrees (requests may be
+        queued for the simulation's next step), then as the controller says (a script's
+        ``pause`` pauses it from the other side)."""
+        if self._wanted_paused is not None:
+            if self._wanted_paused != self.controller.paused:
+                return self._wanted_paused
+            self._wanted_paused = None
+        return self.controller.paused
+
+    @property
+    def speed(self) -> float:
+        """The speed as last asked from here until the controller agrees, like `paused`, so
+        that two quick presses of ``+`` make ×4, not ×2 twice."""
+        if self._wanted_speed is not None:
+            if self._wanted_speed != self.controller.speed:
+                return self._wanted_speed
+            self._wanted_speed = None
+        return self.controller.speed
+
+    def _status_info(self) -> StatusInfo:
+        view = self._view
+        if view is None:
+            return StatusInfo(speed=self.speed, paused=self.paused, failure=self._failure)
+        return StatusInfo(
+            time_ms=view.time_ms,
+            speed=self.speed,
+            paused=self.paused,
+            seed=view.seed,
+            leader=view.leader,
+            term=view.term,
+            selected=self.selected,
+            violations=view.violations,
+            failure=self._failure,
+            nodes=len(view.nodes),
+        )
+
+    def _render_view(self) -> None:
+        """Push the current state into every widget; each redraws only what changed."""
+        view = self._view
+        main = self._main()
+        if view is None or main is None:
+            return
+        now = self._sim_now()
+        main.query_one(StatusBar).update_status(self._status_info())
+        cluster_map = main.query_one(ClusterMap)
+        cluster_map.update_cluster(
+            view, now_ms=now, selected=self.selected, drops=self._live_drops(now)
+        )
+        cluster_map.border_title = f"Cluster · {len(view.nodes)} nodes"
+        main.query_one(LogGrid).update_cluster(view, self.selected)
+        flights = main.query_one(FlightTable)
+        flights.update_flights(view.flights, now)
+        flights.border_title = f"In flight · {len(view.flights)}"
+        if isinstance(self.screen, InspectorScreen):
+            self.screen.update_view(view)
+        self._update_animation()
+
+    def _update_animation(self) -> None:
+        """Run the frame timer only while something on screen moves by itself."""
+        view = self._view
+        moving = (
+            self._animate_flights
+            and view is not None
+            and not self.paused
+            and (bool(view.flights) or bool(self._drops))
+        )
+        if moving and self._timer is None:
+            self._timer = self.set_interval(FRAME_INTERVAL, self._on_frame, name="flights")
+        elif not moving:
+            self._stop_animation()
+
+    def _on_frame(self) -> None:
+        view = self._view
+        if view is None:
+            return
+        now = self._sim_now()
+        main = self._main()
+        if main is None:
+            self._stop_animation()
+            return
+        cluster_map = main.query_one(ClusterMap)
+        flights = main.query_one(FlightTable)
+        cluster_map.update_cluster(view, now_ms=now, drops=self._live_drops(now))
+        flights.update_flights(view.flights, now)
+        main.query_one(StatusBar).update_status(self._status_info())
+        self._update_animation()
+
+    def _stop_animation(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _theme_changed(self, theme: object) -> None:
+        """Colours are baked into cached cells and log lines: redraw them in the new theme."""
+        main = self._main()
+        if main is None:
+            return
+        main.query_one(EventLog).rewrite()
+        main.query_one(ClusterMap).notify_style_update()
+        main.query_one(ClusterMap).refresh()
+        main.query_one(LogGrid).refresh()
+        main.query_one(StatusBar).refresh()
+        self._render_view()
+
+    def watch_selected(self, old: int, new: int) -> None:
+        self._render_view()
+
+    # ------------------------------------------------------------------ controller calls
+
+    def _fail(self, message: str) -> None:
+        """A user error: one line, never a traceback."""
+        self.notify(message, title="Not done", severity="error", timeout=6)
+
+    def run_command(self, text: str) -> bool:
+        """Send one script command; show its error, if any. True if it was accepted."""
+        try:
+            self.controller.command(text)
+        except ValueError as error:
+            self._fail(str(error) or f"bad command: {text}")
+            return False
+        return True
+
+    def _selected_node(self) -> NodeView | None:
+        view = self._view
+        if view is None:
+            return None
+        node = next((n for n in view.nodes if n.id == self.selected), None)
+        if node is None:
+            self._fail("no node selected")
+        return node
+
+    def action_toggle_pause(self) -> None:
+        if self.paused:
+            self.controller.resume()
+            self._wanted_paused = False
+        else:
+            self.controller.pause()
+            self._wanted_paused = True
+        self._view_wall = self._clock()
+        self._render_view()
+
+    def _pause_for_step(self) -> None:
+        if not self.paused:
+            self.controller.pause()
+            self._wanted_paused = True
+
+    def action_step_event(self) -> None:
+        self._pause_for_step()
+        self.controller.step_event()
+        self._render_view()
+
+    def action_step_tick(self) -> None:
+        self._pause_for_step()
+        self.controller.step_tick()
+        self._render_view()
+
+    def _set_speed(self, speed: float) -> None:
+        # Re-anchor the extrapolation so flights do not jump when the rate changes.
+        self._rebase_view_time()
+        speed = clamp_speed(speed)
+        self.controller.set_speed(speed)
+        self._wanted_speed = speed
+        self._render_view()
+
+    def _rebase_view_time(self) -> None:
+        self._view_wall = self._clock()
+
+    def action_faster(self) -> None:
+        self._set_speed(self.speed * 2)
+
+    def action_slower(self) -> None:
+        self._set_speed(self.speed / 2)
+
+    def action_select(self, node: int) -> None:
+        view = self._view
+        if view is None:
+            return
+        if node not in {n.id for n in view.nodes}:
+            self._fail(f"no node {node} (cluster has nodes {_ids(view)})")
+            return
+        self.selected = node
+
+    def action_select_next(self, step: int = 1) -> None:
+        view = self._view
+        if view is None or not view.nodes:
+            return
+        ids = [n.id for n in view.nodes]
+        position = ids.index(self.selected) if self.selected in ids else -1
+        self.selected = ids[(position + step) % len(ids)]
+
+    def action_crash_restart(self) -> None:
+        node = self._selected_node()
+        if node is not None:
+            self.run_command(f"{'crash' if node.alive else 'restart'} {node.id}")
+
+    def action_tick_node(self) -> None:
+        node = self._selected_node()
+        if node is not None:
+            self.run_command(f"tick {node.id}")
+
+    def action_campaign(self) -> None:
+        node = self._selected_node()
+        if node is not None:
+            self.run_command(f"campaign {node.id}")
+
+    def action_isolate_rejoin(self) -> None:
+        node = self._selected_node()
+        if node is not None:
+            self.run_command(f"{'rejoin' if node.isolated else 'isolate'} {node.id}")
+
+    def action_partition(self) -> None:
+        node = self._selected_node()
+        if node is not None and self._view is not None:
+            self.run_command(partition_command(node.id, (n.id for n in self._view.nodes)))
+
+    def action_heal(self) -> None:
+        self.run_command("heal")
+
+    def action_propose(self) -> None:
+        self._proposals += 1
+        n = self._proposals
+        self.run_command(f"propose leader k{n}=v{n}")
+
+    def action_transfer(self) -> None:
+        node = self._selected_node()
+        view = self._view
+        if node is None or view is None:
+            return
+        if view.leader is None:
+            self._fail("no leader to transfer leadership from")
+        elif view.leader == node.id:
+            self._fail(f"{node_label(node.id)} is already the leader: select another node")
+        else:
+            self.run_command(f"transfer-leadership from={view.leader} to={node.id}")
+
+    def action_forget_leader(self) -> None:
+        node = self._selected_node()
+        if node is not None:
+            self.run_command(f"forget-leader {node.id}")
+
+    def action_align_timers(self) -> None:
+        self.run_command("align-timers")
+
+    def action_spread_timers(self) -> None:
+        self.run_command("spread-timers")
+
+    # ------------------------------------------------------------------ event log filters
+
+    def action_filter_node(self) -> None:
+        main = self._main()
+        if main is None:
+            return
+        log = main.query_one(EventLog)
+        ids: list[int | None] = [None]
+        if self._view is not None:
+            ids.extend(n.id for n in self._view.nodes)
+        position = ids.index(log.node_filter) if log.node_filter in ids else 0
+        log.set_filters(node=ids[(position + 1) % len(ids)], level=log.min_level)
+        self.notify(f"events: {log.filter_description()}", timeout=2)
+
+    def action_filter_level(self) -> None:
+        main = self._main()
+        if main is None:
+            return
+        log = main.query_one(EventLog)
+        levels = list(Level)
+        level = levels[(levels.index(log.min_level) + 1) % len(levels)]
+        log.set_filters(node=log.node_filter, level=level)
+        self.notify(f"events: {log.filter_description()}", timeout=2)
+
+    # ------------------------------------------------------------------ screens
+
+    def action_inspect(self) -> None:
+        node = self._selected_node()
+        if node is not None and self._view is not None:
+            self.push_screen(InspectorScreen(self._view, node.id))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_help()))
+
+    def action_prompt(self) -> None:
+        self.push_screen(
+            PromptScreen(
+                "command",
+                ": command (e.g. crash 3 · partition 1,2 | 3,4,5 · run 2s)  enter run, esc cancel",
+                placeholder="crash 3",
+                history=self._command_history,
+            )
+        )
+
+    def action_save(self) -> None:
+        seed = self._view.seed if self._view is not None else 0
+        self.push_screen(
+            PromptScreen(
+                "save",
+                "Save the session as a script  ·  enter save · esc cancel",
+                value=f"raftviz-session-{seed}.raft",
+            )
+        )
+
+    def on_prompt_screen_submitted(self, message: PromptScreen.Submitted) -> None:
+        """The prompt's text, run on its behalf: widgets never call the controller."""
+        prompt, value = message.prompt, message.value
+        if message.purpose == "command":
+            self._command_history.append(value)
+            del self._command_history[:-100]
+            if self.run_command(value):
+                prompt.dismiss(value)
+            else:
+                prompt.show_error("not run, see the message (fix it, or esc)")
+        elif message.purpose == "save":
+            try:
+                self.controller.save_script(value)
+            except (ValueError, OSError) as error:
+                prompt.show_error(str(error) or f"cannot save to {value}")
+                return
+            prompt.dismiss(value)
+            self.notify(f"session saved to {value}", title="Saved", timeout=4)
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """Every key with what it does, from the live bindings (for the help screen)."""
+        rows: list[tuple[str, str]] = []
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.show:
+                continue  # hidden aliases: 2-9 are listed as "1-9"
+            action = binding.action.split("(")[0]
+            rows.append(
+                (binding.key_display or binding.key, KEY_HELP.get(action, binding.description))
+            )
+            if action == "select":
+                rows.append(("tab", KEY_HELP["select_next"]))
+        rows.append(("ctrl+p", "command palette: every action, and the theme switcher"))
+        return rows
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every key's action in the command palette, plus Textual's own (theme, quit...)."""
+        yield from super().get_system_commands(screen)
+        for keys, title, action in _palette_entries():
+            yield SystemCommand(
+                f"{title} ({keys})",
+                KEY_HELP.get(action.split("(")[0], title),
+                partial(self.run_action, action),
+            )
+        if self._view is not None:
+            for node in self._view.nodes:
+                yield SystemCommand(
+                    f"Select {node_label(node.id)}",
+                    f"make {node_label(node.id)} the node the keys act on",
+                    partial(self.action_select, node.id),
+                    discover=False,
+                )
+        for name in THEMES:
+            yield SystemCommand(
+                f"Theme: {name}",
+                f"switch to the {name} theme",
+                partial(setattr, self, "theme", name),
+                discover=False,
+            )
+
+
+def _palette_entries() -> list[tuple[str, str, str]]:
+    entries: list[tuple[str, str, str]] = []
+    for binding in RaftvizApp.BINDINGS:
+        if not isinstance(binding, Binding) or not binding.show or binding.action in ("quit",):
+            continue
+        if binding.action.startswith("select("):
+            continue
+        entries.append((binding.key_display or binding.key, binding.description, binding.action))
+    entries.append(("tab", "Next node", "select_next"))
+    return entries
+
+
+def _ids(view: ClusterView) -> str:
+    ids = sorted(n.id for n in view.nodes)
+    if ids and ids == list(range(ids[0], ids[-1] + 1)):
+        return f"{ids[0]}-{ids[-1]}"
+    return ",".join(map(str, ids))

@@ -1,0 +1,130 @@
+"""UI room: the status bar, the one line that says what the run is doing right now.
+
+Simulated time, speed, running or paused, seed, leader and term, the selected node (the one
+the keys act on) and the safety verdict. A safety violation turns the whole bar into the
+violation colour and adds one full-width line per violation, in words, so it cannot be missed
+even in monochrome; a failure of the simulation itself is shown the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widget import Widget
+
+from raftviz.widgets.palette import ROLES, Palette, node_label
+
+__all__ = ["StatusBar", "StatusInfo"]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInfo:
+    """Everything the bar shows; equal infos mean nothing to redraw."""
+
+    time_ms: int = 0
+    speed: float = 1.0
+    paused: bool = True
+    seed: int = 0
+    leader: int | None = None
+    term: int = 0
+    selected: int = 0
+    violations: tuple[str, ...] = ()
+    failure: str | None = None
+    nodes: int = 0
+
+
+def _lines(info: StatusInfo) -> int:
+    return 1 + len(info.violations) + (1 if info.failure else 0)
+
+
+def format_speed(speed: float) -> str:
+    """``×1``, ``×0.125``, ``×64``: the speed factor as the keys change it."""
+    return f"×{speed:g}"
+
+
+class StatusBar(Widget, can_focus=False):
+    """The top line (and, on a violation, the lines under it)."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: auto;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    StatusBar.-violation {
+        background: $raft-violation;
+        color: $raft-violation-text;
+        text-style: bold;
+    }
+    """
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._info = StatusInfo()
+
+    @property
+    def info(self) -> StatusInfo:
+        return self._info
+
+    def update_status(self, info: StatusInfo) -> None:
+        if info == self._info:
+            return
+        # Only a change in the number of lines needs a new layout; the clock ticking does not.
+        relayout = _lines(info) != _lines(self._info)
+        self._info = info
+        self.set_class(bool(info.violations or info.failure), "-violation")
+        self.refresh(layout=relayout)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()
+
+    def render(self) -> Text:
+        info = self._info
+        palette = Palette.from_variables(self.app.theme_variables)
+        alarm = bool(info.violations or info.failure)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if info.paused:
+            text.append(" ‖ PAUSED ", palette.badge("raft-timer-urgent"))
+        else:
+            text.append(" ▶ RUNNING ", palette.badge("raft-leader"))
+        text.append(f" {format_speed(info.speed)}", palette.text if not alarm else "")
+        text.append("  t ", palette.muted if not alarm else "")
+        text.append(f"{info.time_ms / 1000:.3f}s", palette.text if not alarm else "")
+        text.append("  seed ", palette.muted if not alarm else "")
+        text.append(str(info.seed), palette.text if not alarm else "")
+        text.append("  ")
+        if info.leader is not None:
+            leader = ROLES["leader"]
+            text.append(
+                f"{leader.glyph} {node_label(info.leader)}", palette.role("leader", bold=True)
+            )
+            text.append(" leader", palette.muted if not alarm else "")
+        else:
+            text.append("no leader", palette.role("candidate", bold=True))
+        text.append("  term ", palette.muted if not alarm else "")
+        text.append(str(info.term), palette.term(info.term) if not alarm else "")
+        if info.selected:
+            text.append("  selected ", palette.muted if not alarm else "")
+            text.append(
+                f"▶{node_label(info.selected)}",
+                palette.fg("raft-selected", bold=True) if not alarm else "",
+            )
+        text.append("  ")
+        if info.violations:
+            count = len(info.violations)
+            text.append(
+                f" ✖ {count} SAFETY VIOLATION{'S' if count > 1 else ''} ",
+                palette.badge("raft-violation"),
+            )
+        else:
+            text.append(" ✔ SAFE ", palette.badge("success"))
+        for violation in info.violations:
+            text.append(f"\n✖ SAFETY VIOLATION: {violation}")
+        if info.failure:
+            text.append(f"\n✖ SIMULATION FAILED: {info.failure}  (q quits)")
+        return text

@@ -1,0 +1,93 @@
+"""Snapshot tests of the screens (pytest-textual-snapshot; ``--snapshot-update`` to accept).
+
+Every view is hand-built and the fake controller never moves time, so each frame is exactly
+reproducible: the main screen at 80x24 and 160x48 in every theme, then the situations a class
+sees (a crashed node, a partition, an election among nine nodes, a safety violation) and the
+help, inspector and prompt screens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from raftviz.app import ClusterUpdated
+from raftviz.themes import THEMES
+
+Snap = Callable[..., bool]
+
+
+def _with_events(ui: Any, events: Any, *keys: str) -> Callable[[Pilot[Any]], Any]:
+    """Before the shot: deliver the sample events like the bridge would, then press keys."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await pilot.pause()
+        ui.app.post_message(ClusterUpdated(ui.controller.current, events))
+        await pilot.pause()
+        if keys:
+            await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_main_screen(
+    snap_compare: Snap, make_ui: Any, events: Any, theme: str, size: tuple[int, int]
+) -> None:
+    ui = make_ui(theme=theme)
+    assert snap_compare(ui.app, terminal_size=size, run_before=_with_events(ui, events))
+
+
+def test_crashed_node(snap_compare: Snap, make_ui: Any, views: Any, events: Any) -> None:
+    ui = make_ui(views.crashed())
+    assert snap_compare(ui.app, terminal_size=(120, 36), run_before=_with_events(ui, events, "3"))
+
+
+def test_partition(snap_compare: Snap, make_ui: Any, views: Any, events: Any) -> None:
+    ui = make_ui(views.partition())
+    assert snap_compare(ui.app, terminal_size=(160, 48), run_before=_with_events(ui, events, "3"))
+
+
+def test_partition_small(snap_compare: Snap, make_ui: Any, views: Any, events: Any) -> None:
+    ui = make_ui(views.partition())
+    assert snap_compare(ui.app, terminal_size=(80, 24), run_before=_with_events(ui, events))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_nine_node_election(
+    snap_compare: Snap, make_ui: Any, views: Any, size: tuple[int, int]
+) -> None:
+    ui = make_ui(views.nine(), paused=False)
+    assert snap_compare(ui.app, terminal_size=size)
+
+
+def test_three_nodes(snap_compare: Snap, make_ui: Any, views: Any) -> None:
+    ui = make_ui(views.three())
+    assert snap_compare(ui.app, terminal_size=(100, 30))
+
+
+def test_safety_violation(snap_compare: Snap, make_ui: Any, views: Any) -> None:
+    ui = make_ui(views.violation())
+    assert snap_compare(ui.app, terminal_size=(100, 30))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help_screen(snap_compare: Snap, make_ui: Any, size: tuple[int, int]) -> None:
+    ui = make_ui()
+    assert snap_compare(ui.app, terminal_size=size, press=["question_mark"])
+
+
+def test_inspector_on_the_leader(snap_compare: Snap, make_ui: Any) -> None:
+    ui = make_ui()
+    assert snap_compare(ui.app, terminal_size=(100, 36), press=["enter"])
+
+
+def test_command_prompt_with_an_error(snap_compare: Snap, make_ui: Any) -> None:
+    ui = make_ui()
+    keys = ["colon", *"bogus 1", "enter"]
+    assert snap_compare(ui.app, terminal_size=(100, 30), press=keys)

@@ -1,0 +1,154 @@
+"""Widget logic that needs no running app: layouts, vocabulary, formatting."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import pytest
+
+from raftviz.core.events import FlightView, Level, LogLine, MessageDropped, RaftLog
+from raftviz.themes import THEMES
+from raftviz.widgets.cluster_map import flight_progress, layout_cards
+from raftviz.widgets.event_log import event_level, event_nodes, format_event
+from raftviz.widgets.flight_table import flight_glyph, progress_bar
+from raftviz.widgets.node_card import CARD_LEVELS, render_card, timer_ratio
+from raftviz.widgets.palette import Palette, classify_message, direction_arrow, role_info, role_key
+
+SIZES = [(80, 6), (80, 10), (100, 14), (160, 30), (200, 50)]
+
+
+@pytest.mark.parametrize("count", range(3, 10))
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_cards_never_overlap_and_never_fall_off(count: int, width: int, height: int) -> None:
+    layout = layout_cards(count, width, height)
+    rects = [layout.rect(i) for i in range(count)]
+    for x, y, w, h in rects:
+        assert x >= 0 and x + w <= layout.size.width
+        assert y >= 0 and y + h <= layout.size.height
+    for (x1, y1, w1, h1), (x2, y2, w2, h2) in combinations(rects, 2):
+        assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1
+    assert layout.size.width >= width and layout.size.height >= height
+
+
+def test_a_big_map_gets_the_most_detailed_cards_on_a_ring() -> None:
+    layout = layout_cards(5, 110, 40)
+    assert layout.ring and layout.level.name == "full"
+
+
+def test_a_small_map_still_gets_a_ring() -> None:
+    layout = layout_cards(5, 80, 6)
+    assert layout.ring and layout.level.name == "micro"
+
+
+def test_an_impossible_map_scrolls_rather_than_cuts() -> None:
+    layout = layout_cards(9, 30, 4)
+    assert layout.size.height > 4  # the widget scrolls; no node is cut off
+
+
+def _flight(msg_type: str = "MsgApp", reject: bool = False) -> FlightView:
+    return FlightView(1, 1, 2, msg_type, 3, 2, 7, 6, reject, 1, 1000, 1100)
+
+
+def test_flight_progress_is_clamped() -> None:
+    flight = _flight()
+    assert flight_progress(flight, 900) == 0.0
+    assert flight_progress(flight, 1050) == pytest.approx(0.5)
+    assert flight_progress(flight, 5000) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("msg_type", "reject", "glyph"),
+    [
+        ("MsgPreVote", False, "P→"),
+        ("MsgPreVoteResp", False, "p✓"),
+        ("MsgVote", False, "V→"),
+        ("MsgVoteResp", True, "v✗"),
+        ("MsgApp", False, "A→"),
+        ("MsgAppResp", True, "a✗"),
+        ("MsgHeartbeat", False, "H→"),
+        ("MsgHeartbeatResp", False, "h✓"),
+        ("MsgTransferLeader", False, "T→"),
+        ("MsgTimeoutNow", False, "T→"),
+        ("MsgSnap", False, "S→"),
+        ("MsgProp", False, "M→"),
+    ],
+)
+def test_every_message_kind_has_its_own_glyph(msg_type: str, reject: bool, glyph: str) -> None:
+    assert flight_glyph(_flight(msg_type, reject)) == glyph
+
+
+def test_message_names_are_read_in_any_spelling() -> None:
+    assert classify_message("prevote-resp") == classify_message("MsgPreVoteResp")
+    assert classify_message("MsgPreVoteResp")[1] is True
+
+
+def test_direction_arrows_follow_the_screen() -> None:
+    assert direction_arrow(10, 0) == "→"
+    assert direction_arrow(-10, 0) == "←"
+    assert direction_arrow(0, 5) == "↓"
+    assert direction_arrow(10, 5) == "↘"
+
+
+def test_progress_bar_reads_without_colour() -> None:
+    assert progress_bar(0.4) == "▰▰▱▱▱  40%"
+
+
+@pytest.mark.parametrize(
+    ("role", "alive", "key"),
+    [
+        ("leader", True, "leader"),
+        ("StateLeader", True, "leader"),
+        ("pre-candidate", True, "pre-candidate"),
+        ("StatePreCandidate", True, "pre-candidate"),
+        ("candidate", False, "crashed"),
+    ],
+)
+def test_role_names_are_normalised(role: str, alive: bool, key: str) -> None:
+    assert role_key(role, alive) == key
+
+
+def test_roles_differ_by_glyph_not_only_colour() -> None:
+    glyphs = {role_info(r).glyph for r in ("leader", "candidate", "pre-candidate", "follower")}
+    assert len(glyphs) == 4 and role_info("leader", alive=False).glyph == "✖"
+
+
+@pytest.mark.parametrize("level", CARD_LEVELS, ids=lambda level: level.name)
+def test_cards_have_exactly_their_size(level: Any, views: Any) -> None:
+    palette = Palette.from_variables(THEMES["raft-dark"].variables)
+    for node in views.partition().nodes:
+        rows = render_card(node, level, palette, selected=node.id == 1, cut_peers=(3,))
+        assert len(rows) == level.height
+        assert all(len(row) == level.width for row in rows)
+
+
+def test_timer_ratio_is_clamped(views: Any) -> None:
+    node = views.five().nodes[3]
+    assert timer_ratio(node) == pytest.approx(10 / 11)
+
+
+def test_event_levels_and_nodes(events: Any) -> None:
+    palette = Palette.from_variables(THEMES["raft-dark"].variables)
+    assert [event_level(e) for e in events].count(Level.DEBUG) == 1
+    drop = next(e for e in events if isinstance(e, MessageDropped))
+    assert event_nodes(drop) == (2, 5)
+    assert "DROPPED (loss)" in format_event(drop, palette).plain
+    line = RaftLog(1500, 1, LogLine(Level.INFO, 2, "k", "2 became follower at term 1"))
+    assert format_event(line, palette).plain.endswith("INFO S2 2 became follower at term 1")
+
+
+@pytest.mark.parametrize("level", CARD_LEVELS, ids=lambda level: level.name)
+def test_every_card_shows_term_commit_and_last_index(level: Any, views: Any) -> None:
+    palette = Palette.from_variables(THEMES["raft-dark"].variables)
+    node = views.five().nodes[3]  # S4: term 3, commit 4, last 4
+    text = "\n".join("".join(char for char, _ in row) for row in render_card(node, level, palette))
+    assert "S4" in text and "3" in text
+    assert "c4/4" in text or ("commit 4" in text and "last 4" in text) or "cmt 4" in text
+
+
+def test_candidate_cards_show_the_votes(views: Any) -> None:
+    palette = Palette.from_variables(THEMES["raft-dark"].variables)
+    candidate = views.partition().nodes[2]  # S3 campaigning: 2 granted of the 3 needed
+    for level in CARD_LEVELS:
+        text = "".join(char for row in render_card(candidate, level, palette) for char, _ in row)
+        assert "2/3" in text, level.name
