@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from raftviz.core.events import (
     ClusterView,
     EntriesChanged,
-    EntryView,
     Event,
     FlightView,
     LogLine,
@@ -629,7 +628,7 @@ class Cluster:
             commit=commit,
             applied=applied,
             last_index=last,
-            log=tuple(EntryView(e.term, e.index, e.data) for e in ents),
+            log=tuple(ents),
             election_elapsed=r.election_elapsed if node.alive else 0,
             election_timeout=r.randomized_election_timeout,
             votes=tuple(sorted(r.trk.votes.items()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from raftviz.core.messages import Message
+from raftviz.core.messages import Entry, Message
 
 
 class Level(Enum):
@@ -199,11 +199,9 @@ class ProgressView:
     learner: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class EntryView:
-    term: int
-    index: int
-    data: str
+EntryView = Entry
+"""A log entry as screens see it (term, index, data). Entries are already immutable plain
+values, so views share the core's own objects instead of copying every entry at every frame."""
 
 
 @dataclass(frozen=True, slots=True)
