@@ -145,6 +145,12 @@ class TrioBridge:
         if self._done is not None and not self._done.done():
             self._done.set_result(result)
         if isinstance(result, outcome.Error) and self._app is not None:
-            error = result.error
-            text = f"{type(error).__name__}: {error}"
-            self._app.post_message(SimulationFailed(text))
+            self._app.post_message(SimulationFailed(_describe(result.error)))
+
+
+def _describe(error: BaseException) -> str:
+    """``Type: message`` of what actually failed: Trio's nurseries wrap every error in an
+    exception group, whose own text ("Exceptions from Trio nursery") tells the user nothing."""
+    if isinstance(error, BaseExceptionGroup):
+        return "; ".join(_describe(e) for e in error.exceptions)
+    return f"{type(error).__name__}: {error}"

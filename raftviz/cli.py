@@ -35,7 +35,7 @@ def _build_parser() -> _Parser:
     conform.add_argument("--diff", action="store_true", help="show a unified diff on failure")
 
     run = sub.add_parser("run", help="run a script headless, as fast as possible")
-    run.add_argument("file", help="a raftviz script")
+    run.add_argument("file", help="a raftviz script, or a built-in scenario's name")
     run.add_argument("--json", action="store_true", help="print one JSON report")
     run.add_argument("--seed", type=int, help="override the script's cluster seed")
 
@@ -101,6 +101,13 @@ def _tui(argv: Sequence[str]) -> int:
             print(e, file=sys.stderr)
             return EXIT_USAGE
         cluster, commands = script.cluster, script.commands
+        if args.nodes is not None and cluster.nodes != args.nodes:
+            print(
+                f"{args.script}: the script's cluster has {cluster.nodes} nodes; "
+                f"--nodes {args.nodes} contradicts it",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     overrides: dict[str, Any] = {}
     if args.nodes is not None:
         overrides["nodes"] = args.nodes
@@ -186,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         from raftviz.headless import run_script
 
-        return run_script(args.file, as_json=args.json, seed=args.seed)
+        return run_script(_scenario_path(args.file), as_json=args.json, seed=args.seed)
     if args.command == "bench":
         from raftviz import bench
 

@@ -160,7 +160,8 @@ class Runtime:
         self._send, self._receive = trio.open_memory_channel[Control](math.inf)
         self._subscribers: list[Subscription] = []
         self._errors: list[str] = []
-        self._published_status: tuple[bool, float] | None = None
+        # What the last batch showed: (paused, speed, simulated time); None forces a batch.
+        self._published_status: tuple[bool, float, int] | None = None
         self._program = _Program(deque(script))
         self._wall_anchor = 0.0
         self._sim_anchor = 0
@@ -264,6 +265,9 @@ class Runtime:
     # -- applying controls
 
     def _apply(self, control: Control) -> None:
+        # A control can change the cluster without any event (a tick, a timer), so always
+        # show its result.
+        self._published_status = None
         match control:
             case Pause():
                 self.paused = True
@@ -277,7 +281,8 @@ class Runtime:
                 self.speed = speed
                 self._anchor()
             case StepEvent():
-                self._settle()
+                # Exactly the next event, even if others are due at the same millisecond (no
+                # settling first): a later action settles them, so replays stay exact.
                 self.cluster.step_event()
                 self._after_progress()
                 self._anchor()
@@ -361,7 +366,8 @@ class Runtime:
     def _publish(self) -> None:
         """Send subscribers what happened since the last batch - if anything did."""
         events = tuple(self.cluster.drain())
-        status = (self.paused, self.speed)
+        # Time passing and ticks change the cluster (clock, election timers) without events.
+        status = (self.paused, self.speed, self.cluster.time_ms)
         if not events and not self._errors and status == self._published_status:
             return
         self._published_status = status

@@ -9,7 +9,7 @@ raftviz shows a candidate's own vote arriving after its state is persisted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from raftviz.core.log import MemoryStorage
 from raftviz.core.messages import (
@@ -47,13 +47,15 @@ class Ready:
         )
 
 
-@dataclass
 class _AfterAdvance:
     """What accepting a Ready promised to do on `advance()`."""
 
-    self_messages: list[Message] = field(default_factory=list)
-    stable: tuple[int, int, int] | None = None  # (term at accept, index, log term)
-    applied: int = 0
+    __slots__ = ("applied", "self_messages", "stable")
+
+    def __init__(self) -> None:
+        self.self_messages: list[Message] = []
+        self.stable: tuple[int, int, int] | None = None  # (term at accept, index, log term)
+        self.applied = 0
 
 
 class RawNode:

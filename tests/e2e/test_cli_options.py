@@ -1,0 +1,131 @@
+"""The TUI's command line turns bad input away before drawing anything.
+
+`raftviz` with a bad option or script must end with one line on stderr naming the problem and
+exit code 2, without ever starting the app: nothing on stdout, no escape sequence anywhere
+(Textual draws on stderr, so a started app would show there), and no traceback. Each case runs
+the real command in a subprocess with no terminal and no input, so an app that started anyway
+would fail the check (or hang until the timeout) instead of passing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TIMEOUT_S = 20
+
+
+def raftviz(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "RAFTVIZ_THEME"}
+    return subprocess.run(
+        [sys.executable, "-m", "raftviz", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+
+
+def rejected(result: subprocess.CompletedProcess[bytes]) -> str:
+    """The one line of a clean rejection (asserting everything else about it)."""
+    assert result.stdout == b""
+    assert b"\x1b" not in result.stderr, "the app started drawing"
+    text = result.stderr.decode("utf-8")
+    assert "Traceback" not in text
+    assert text.endswith("\n") and text.count("\n") == 1, f"not one line: {text!r}"
+    assert result.returncode == 2, text
+    return text.rstrip("\n")
+
+
+@pytest.fixture
+def scripts(tmp_path: Path) -> Path:
+    """A folder of broken scripts, and the working directory of every run."""
+    (tmp_path / "unknown.raft").write_text(
+        "cluster nodes=3 seed=2\n# a comment\nbogus 1\nrun 1s\n", encoding="utf-8"
+    )
+    (tmp_path / "binary.raft").write_bytes(b"cluster nodes=3\n\x00\x01\x02\xff\n")
+    (tmp_path / "latin1.raft").write_bytes("say café\n".encode("latin-1"))
+    (tmp_path / "huge.raft").write_text("cluster nodes=12\n", encoding="utf-8")
+    return tmp_path
+
+
+BAD_INPUT: list[tuple[list[str], str]] = [
+    (["--nodes", "12"], r"raftviz: --nodes must be between 3 and 9, got 12"),
+    (["--nodes", "2"], r"raftviz: --nodes must be between 3 and 9, got 2"),
+    (["--nodes", "five"], r"raftviz: argument --nodes: invalid int value: 'five'"),
+    (["--speed", "0"], r"raftviz: --speed must be positive, got 0(\.0)?"),
+    (["--speed", "-2"], r"raftviz: --speed must be positive, got -2(\.0)?"),
+    (["--speed", "nan"], r"raftviz: --speed must be positive, got nan"),
+    (["--theme", "nope"], r"raftviz: unknown theme 'nope' \(raftviz themes: .*raft-dark.*\)"),
+    (["missing.raft"], r"missing\.raft: no such file"),
+    (["no-such-scenario"], r"no-such-scenario: no such file"),
+    (["unknown.raft"], r"unknown\.raft:3: unknown command bogus"),
+    (["binary.raft"], r"binary\.raft: not a text file \(it contains NUL bytes\)"),
+    (["latin1.raft"], r"latin1\.raft: not UTF-8 text \(bad byte at offset \d+\)"),
+    (["huge.raft"], r"raftviz: the TUI shows 3 to 9 nodes, the script asks for 12"),
+    (["--bogus"], r"raftviz: unrecognized arguments: --bogus"),
+    (["a.raft", "b.raft"], r"raftviz: unrecognized arguments: b\.raft"),
+]
+"""Arguments, and the one line (a regular expression) that must reject them."""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), BAD_INPUT, ids=[" ".join(args) for args, _ in BAD_INPUT]
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    scripts: Path, args: list[str], message: str
+) -> None:
+    line = rejected(raftviz(*args, cwd=scripts))
+    assert re.fullmatch(message, line), line
+
+
+def test_a_builtin_scenario_name_resolves(scripts: Path) -> None:
+    """`raftviz election` plays the packaged scenario: it loads (the run then stops at the
+    next check, the theme, before drawing), where an unknown name is a missing file."""
+    line = rejected(raftviz("election", "--theme", "nope", cwd=scripts))
+    assert line.startswith("raftviz: unknown theme 'nope'"), line
+    line = rejected(raftviz("no-such-scenario", "--theme", "nope", cwd=scripts))
+    assert line == "no-such-scenario: no such file"
+
+
+def test_a_local_file_wins_over_a_builtin_scenario_of_the_same_name(scripts: Path) -> None:
+    (scripts / "election").write_text("cluster nodes=3\nbogus\n", encoding="utf-8")
+    line = rejected(raftviz("election", cwd=scripts))
+    assert line == "election:2: unknown command bogus"
+
+
+def test_nodes_option_cannot_contradict_the_script_s_cluster(tmp_path: Path) -> None:
+    script = tmp_path / "twelve.raft"
+    script.write_text("cluster nodes=7\nrun 1s\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "raftviz", str(script), "--nodes", "3"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=20,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"{script}: the script's cluster has 7 nodes; --nodes 3 contradicts it\n"
+    )
+
+
+def test_run_also_finds_built_in_scenarios_by_name() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "raftviz", "run", "--json", "election"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"ok": true' in result.stdout
