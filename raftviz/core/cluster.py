@@ -13,7 +13,6 @@ snapshot for screens; `snapshot()`/`restore()` let a UI rewind.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import heapq
 import random
@@ -238,25 +237,29 @@ class Cluster:
             raw.advance()
             self._report_state(node)
 
-    def _send(self, m: Message) -> None:
+    def _send(self, m: Message, duplicate: bool = False) -> None:
+        """Put `m` on the wire: draw its flight time, whether it is lost, and whether the
+        network duplicates it (a duplicate is never duplicated again)."""
+        now = self.time_ms
         lo, hi = self.latency
         rand = self.rng.random
-        copies = 2 if self.dup and rand() < self.dup else 1
-        for _ in range(copies):
-            flight = self._next_flight
-            self._next_flight += 1
-            # One draw per flight time: uniform over the whole milliseconds in [lo, hi].
-            deliver = self.time_ms + lo + int(rand() * (hi - lo + 1))
-            if self.loss and rand() < self.loss:
-                self._lost.add(flight)
-            self._event_seq += 1
-            sent = MessageSent(self.time_ms, self._event_seq, flight, m, self.time_ms, deliver)
-            self._events.append(sent)
-            self.flights[flight] = sent
-            self._seq += 1
-            heapq.heappush(self._heap, (deliver, self._seq, DELIVER, flight, 0))
+        flight = self._next_flight
+        self._next_flight = flight + 1
+        # One draw per flight time: uniform over the whole milliseconds in [lo, hi].
+        deliver = now + lo + int(rand() * (hi - lo + 1))
+        if self.loss and rand() < self.loss:
+            self._lost.add(flight)
+        self._event_seq += 1
+        sent = MessageSent(now, self._event_seq, flight, m, now, deliver)
+        self._events.append(sent)
+        self.flights[flight] = sent
+        self._seq += 1
+        heapq.heappush(self._heap, (deliver, self._seq, DELIVER, flight, 0))
+        if not duplicate and self.dup and rand() < self.dup:
+            self._send(m, duplicate=True)
 
     def _deliver(self, sent: MessageSent) -> None:
+        links = self.links
         del self.flights[sent.flight]
         m = sent.msg
         target = self.nodes[m.to]
@@ -266,16 +269,19 @@ class Cluster:
             reason = "loss"
         elif not target.alive:
             reason = "crashed"
-        elif self.links.any():
-            reason = self.links.reason_blocked(m.frm, m.to)
+        elif links.groups or links.isolated or links.cuts:  # inline: asked for every message
+            reason = links.reason_blocked(m.frm, m.to)
         if reason is not None:
             self._landed(sent, MessageDropped, reason)
             return
         self._landed(sent, MessageDelivered)
         # A refused message (a forwarded proposal reaching a node that lost its leader) is
-        # logged by the core; on the wire it is simply gone, as in etcd.
-        with contextlib.suppress(StepError, ProposalDropped):
+        # logged by the core; on the wire it is simply gone, as in etcd. (try/except rather
+        # than contextlib.suppress: this runs for every message delivered.)
+        try:  # noqa: SIM105
             target.raw.step(m)
+        except (StepError, ProposalDropped):
+            pass
         self._process(target)
 
     # ------------------------------------------------------------------ time

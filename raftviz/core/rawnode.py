@@ -28,7 +28,7 @@ class StepError(Exception):
     """A message the node refuses at its door (etcd's ErrStepLocalMsg / ErrStepPeerNotFound)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is built per Ready, and frozen init is slower
 class Ready:
     soft_state: SoftState | None = None
     hard_state: HardState | None = None
