@@ -259,7 +259,6 @@ class Cluster:
             self._send(m, duplicate=True)
 
     def _deliver(self, sent: MessageSent) -> None:
-        links = self.links
         del self.flights[sent.flight]
         m = sent.msg
         target = self.nodes[m.to]
@@ -269,8 +268,8 @@ class Cluster:
             reason = "loss"
         elif not target.alive:
             reason = "crashed"
-        elif links.groups or links.isolated or links.cuts:  # inline: asked for every message
-            reason = links.reason_blocked(m.frm, m.to)
+        elif self.links.any():
+            reason = self.links.reason_blocked(m.frm, m.to)
         if reason is not None:
             self._landed(sent, MessageDropped, reason)
             return

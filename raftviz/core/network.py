@@ -18,6 +18,10 @@ class Links:
     isolated: set[int] = field(default_factory=set)
     cuts: set[tuple[int, int]] = field(default_factory=set)
 
+    def any(self) -> bool:
+        """Is any link blocked at all? (The common case, no faults, is checked first.)"""
+        return bool(self.groups or self.isolated or self.cuts)
+
     def group_of(self, node: int) -> int | None:
         """Index of the partition group holding `node`; unlisted nodes share one more group."""
         if not self.groups:
