@@ -189,6 +189,13 @@ class Runtime:
         lines = list(self.recorded)
         if self.cluster.time_ms > self._recorded_ms:
             lines.append(f"run {self.cluster.time_ms - self._recorded_ms}ms")
+        if self.cluster.next_time() == self.cluster.time_ms:
+            # Stepping stopped between events due in the same millisecond; a script can only
+            # say "up to this millisecond", so the replay also runs the rest of them.
+            lines.append(
+                "# saved between two events of the same millisecond: "
+                "a replay also processes the others due then"
+            )
         return "\n".join(lines) + "\n"
 
     # -- the task

@@ -203,3 +203,18 @@ def test_a_script_plays_at_speed_says_its_lines_and_waits_at_pause() -> None:
     assert marks[0][1:] == ("paused", 2000)
     assert [(m[1], m[2]) for m in marks[1:]] == [("hello", 0), ("after", 2000)]
     assert rt.cluster.nodes[1].raw.raft.state.name != "StateFollower"
+
+
+def test_a_session_saved_mid_millisecond_says_so() -> None:
+    rt = Runtime(Executor(ClusterCmd(seed=1)), paused=True)
+    cluster = rt.cluster
+    # Find a moment where several events are due in the same millisecond, and stop after one.
+    while True:
+        due = cluster.next_time()
+        assert due is not None
+        cluster.step_event()
+        if cluster.next_time() == due:
+            break
+    assert rt.session_script().splitlines()[-1].startswith("# saved between two events")
+    cluster.advance_to(cluster.time_ms)
+    assert not rt.session_script().splitlines()[-1].startswith("#")
