@@ -179,11 +179,6 @@ class Runtime:
         self._subscribers.append(sub)
         return sub
 
-    @property
-    def playing_script(self) -> bool:
-        p = self._program
-        return bool(p.commands) or p.until_ms is not None or p.until is not None
-
     def session_script(self) -> str:
         """The session so far as a script that replays it event for event."""
         lines = list(self.recorded)

@@ -84,9 +84,6 @@ class Unstable:
         self.entries: list[Entry] = []
         self.log = log
 
-    def maybe_last_index(self) -> int | None:
-        return self.offset + len(self.entries) - 1 if self.entries else None
-
     def maybe_term(self, i: int) -> int | None:
         if i < self.offset:
             return None
@@ -287,9 +284,6 @@ class RaftLog:
         if self.applying >= self.committed:
             return []
         return self.slice(self.applying + 1, self.committed + 1)
-
-    def has_next_committed_entries(self) -> bool:
-        return self.applying < self.committed
 
     def accept_applying(self, index: int) -> None:
         self.applying = index

@@ -35,7 +35,8 @@ from raftviz.core.quorum import VoteResult
 from raftviz.core.tracker import Progress, ProgressState, ProgressTracker
 
 M = MsgType
-_UNSTAMPED = frozenset({M.MsgProp, M.MsgReadIndex, M.MsgVote, M.MsgPreVote})
+_UNSTAMPED = frozenset({M.MsgProp, M.MsgReadIndex})
+"""Local requests, which travel with term 0 even when forwarded to the leader."""
 _AFTER_APPEND = frozenset({M.MsgAppResp, M.MsgVoteResp, M.MsgPreVoteResp})
 """Responses that may only leave once the state they answer for is persisted."""
 LogSink = Callable[[LogLine], None]
@@ -194,7 +195,7 @@ class Raft:
         Votes and vote responses carry an explicit term (a pre-vote asks for a future one);
         proposals travel with term 0; everything else carries the node's current term.
         """
-        if term == 0 and type not in _UNSTAMPED:
+        if not term and type not in _UNSTAMPED:
             term = self.term
         self._route(Message(type, to, self.id, term, **fields))
 

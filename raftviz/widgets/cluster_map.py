@@ -212,20 +212,6 @@ class ClusterMap(ScrollView, can_focus=False):
         self._view, self._now_ms, self._selected, self._drops = view, now, new_selected, new_drops
         self._invalidate()
 
-    def set_time(self, now_ms: float) -> None:
-        """Move flights to a new (estimated) simulated time, for smooth animation."""
-        if now_ms == self._now_ms:
-            return
-        self._now_ms = now_ms
-        if self._view is not None and (self._view.flights or self._drops):
-            self._invalidate()
-
-    def set_drops(self, drops: Sequence[DropMark]) -> None:
-        drops = tuple(drops)
-        if drops != self._drops:
-            self._drops = drops
-            self._invalidate()
-
     @property
     def layout_info(self) -> MapLayout | None:
         """The arrangement last used (for tests and the help screen's sizing hints)."""

@@ -39,8 +39,3 @@ class NarrationBar(Static, can_focus=False):
         self.text = text
         self.update(f"» {text}   [{time_ms / 1000:.1f}s]")
         self.add_class("-shown")
-
-    def clear_narration(self) -> None:
-        self.text = None
-        self.update("")
-        self.remove_class("-shown")
