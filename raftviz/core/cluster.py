@@ -22,7 +22,6 @@ from raftviz.core.events import (
     ClusterView,
     EntriesChanged,
     Event,
-    FlightView,
     LogLine,
     MessageDelivered,
     MessageDropped,
@@ -75,21 +74,18 @@ class SimNode:
     phase: int = 0
     generation: int = 0  # bumps on crash/restart/realign, invalidating scheduled ticks
     kv: dict[str, str] = field(default_factory=dict)
-    shown: tuple[str, int, int, int] = ("", -1, -1, -1)  # last reported (role, term, lead, vote)
-    seen: tuple[object, int, int, int] = (None, -1, -1, -1)  # the raw values behind `shown`
+    # (state, term, lead, vote) as last reported in a StateChanged; state None when crashed
+    seen: tuple[StateType | None, int, int, int] = (None, -1, -1, -1)
 
 
 class _Relay:
-    """Forwards a node's log lines to its cluster; shared, not copied, by snapshots."""
+    """Forwards the log lines of a cluster's nodes to that cluster (each copy has its own)."""
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
 
     def __call__(self, line: LogLine) -> None:
         self.cluster._emit_log(line)
-
-    def __deepcopy__(self, memo: dict[int, object]) -> _Relay:
-        return self
 
 
 ROLE = {
@@ -190,16 +186,13 @@ class Cluster:
         seen = (r.state, r.term, r.lead, r.vote)
         if seen == node.seen:
             return
+        became_leader = r.state == StateType.StateLeader and node.seen[0] != r.state
         node.seen = seen
-        now = (ROLE[r.state], r.term, r.lead, r.vote)
-        if now != node.shown:
-            became_leader = now[0] == "leader" and node.shown[0] != "leader"
-            node.shown = now
-            self._emit(StateChanged, node.id, *now)
-            if became_leader:
-                log = r.raft_log
-                terms = [log.term(i) for i in range(log.last_index() + 1)]
-                self._violations(self.checker.became_leader(node.id, r.term, terms))
+        self._emit(StateChanged, node.id, ROLE[r.state], r.term, r.lead, r.vote)
+        if became_leader:
+            log = r.raft_log
+            terms = [log.term(i) for i in range(log.last_index() + 1)]
+            self._violations(self.checker.became_leader(node.id, r.term, terms))
 
     def _process(self, node: SimNode) -> None:
         """Handle every Ready the node has: persist, apply, send, advance."""
@@ -253,7 +246,7 @@ class Cluster:
         sent = MessageSent(now, self._event_seq, flight, m, now, deliver)
         self._events.append(sent)
         self.flights[flight] = sent
-        self._seq += 1
+        self._seq += 1  # `_push`, inlined: this runs for every message sent
         heapq.heappush(self._heap, (deliver, self._seq, DELIVER, flight, 0))
         if not duplicate and self.dup and rand() < self.dup:
             self._send(m, duplicate=True)
@@ -373,43 +366,38 @@ class Cluster:
 
     # ------------------------------------------------------------------ Raft inputs
 
-    def _input(self, node: SimNode, action: str, *args: int) -> None:
-        raw = node.raw
-        if action == "tick":
-            raw.tick()
-        elif action == "campaign":
-            raw.campaign()
-        elif action == "transfer":
-            raw.transfer_leader(args[0])
-        elif action == "forget":
-            raw.forget_leader()
-        self._process(node)
-
     def tick(self, id: int, count: int = 1) -> None:
         node = self.live(id)
         for _ in range(count):
-            self._input(node, "tick")
+            node.raw.tick()
+            self._process(node)
 
     def campaign(self, id: int) -> None:
-        self._input(self.live(id), "campaign")
+        node = self.live(id)
+        node.raw.campaign()
+        self._process(node)
 
     def propose(self, id: int | None, data: str) -> bool:
         """A client proposes `data` at node `id` (the leader if None). False if it was dropped."""
         node = self.live(self.require_leader() if id is None else id)
         try:
             node.raw.propose(data)
+            accepted = True
         except ProposalDropped:
-            self._process(node)
-            return False
+            accepted = False
         self._process(node)
-        return True
+        return accepted
 
     def transfer_leadership(self, frm: int, to: int) -> None:
         self.node(to)
-        self._input(self.live(frm), "transfer", to)
+        node = self.live(frm)
+        node.raw.transfer_leader(to)
+        self._process(node)
 
     def forget_leader(self, id: int) -> None:
-        self._input(self.live(id), "forget")
+        node = self.live(id)
+        node.raw.forget_leader()
+        self._process(node)
 
     def set_election_timeout(self, id: int, ticks: int) -> None:
         self.live(id).raw.raft.randomized_election_timeout = ticks
@@ -456,8 +444,7 @@ class Cluster:
         node.alive = False
         node.generation += 1
         self._emit(NodeFault, id, "crashed")
-        self._emit(StateChanged, id, "crashed", *node.shown[1:])
-        node.shown = ("crashed", *node.shown[1:])
+        self._emit(StateChanged, id, "crashed", *node.seen[1:])
         node.seen = (None, -1, -1, -1)
 
     def restart(self, id: int) -> None:
@@ -549,23 +536,7 @@ class Cluster:
         """The whole cluster now; `log_tail` limits each node's log to its last entries."""
         nodes = tuple(self.node_view(n, log_tail) for n in self.nodes.values())
         lead = self.leader()
-        flights = tuple(
-            FlightView(
-                f.flight,
-                f.msg.frm,
-                f.msg.to,
-                f.msg.type.name,
-                f.msg.term,
-                f.msg.log_term,
-                f.msg.index,
-                f.msg.commit,
-                f.msg.reject,
-                len(f.msg.entries),
-                f.sent_ms,
-                f.deliver_ms,
-            )
-            for f in self.flights.values()
-        )
+        flights = tuple(self.flights.values())
         s = self.settings
         return ClusterView(
             time_ms=self.time_ms,
@@ -662,6 +633,8 @@ class Cluster:
     def __deepcopy__(self, memo: dict[int, object]) -> Cluster:
         clone = Cluster.__new__(Cluster)
         memo[id(self)] = clone
+        # The copy's nodes must log into the copy: give it its own relay before they are copied.
+        memo[id(self._relay)] = _Relay(clone)
         for k, v in self.__dict__.items():
-            clone.__dict__[k] = v if k in ("settings", "_relay") else copy.deepcopy(v, memo)
+            clone.__dict__[k] = v if k == "settings" else copy.deepcopy(v, memo)
         return clone

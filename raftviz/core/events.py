@@ -228,22 +228,9 @@ class NodeView:
     kv: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class FlightView:
-    """One message in flight; `progress` of the flight is (now - sent) / (deliver - sent)."""
-
-    flight: int
-    frm: int
-    to: int
-    type: str
-    term: int
-    log_term: int
-    index: int
-    commit: int
-    reject: bool
-    entries: int
-    sent_ms: int
-    deliver_ms: int
+FlightView = MessageSent
+"""A message in flight is the event that launched it: the same immutable value, so a view
+needs no copy of its fields. How far along it is: (now - sent_ms) / (deliver_ms - sent_ms)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -243,3 +243,14 @@ def test_a_forwarded_proposal_reaching_a_leaderless_node_is_dropped_not_raised()
     assert c.deliver_msgs(1, MsgType.MsgProp) == 1
     lines = [e.line.text for e in c.drain() if isinstance(e, RaftLog)]
     assert "1 no leader at term 2; dropping proposal" in lines
+
+
+def test_a_snapshot_runs_on_its_own_without_touching_the_original() -> None:
+    c = Cluster(Settings(seed=3))
+    c.advance_to(500)
+    c.drain()
+    copy = c.snapshot()
+    copy.advance_to(5000)
+    assert any(isinstance(e, RaftLog) for e in copy.drain())
+    assert c.drain() == []  # the copy's log lines went to the copy, not here
+    assert c.time_ms == 500

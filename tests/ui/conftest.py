@@ -21,6 +21,7 @@ from raftviz.core.events import (
     ClusterView,
     EntryView,
     Event,
+    FlightView,
     Level,
     LogLine,
     MessageDropped,
@@ -32,8 +33,37 @@ from raftviz.core.events import (
     RaftLog,
     StateChanged,
 )
-from raftviz.core.events import FlightView as Flight
-from raftviz.core.messages import Message, MsgType
+from raftviz.core.messages import Entry, Message, MsgType
+
+
+def Flight(
+    flight: int,
+    frm: int,
+    to: int,
+    type: str,
+    term: int,
+    log_term: int,
+    index: int,
+    commit: int,
+    reject: bool,
+    entries: int,
+    sent_ms: int,
+    deliver_ms: int,
+) -> FlightView:
+    """A message in flight, from the fields a screen shows."""
+    msg = Message(
+        MsgType[type],
+        to,
+        frm,
+        term,
+        log_term,
+        index,
+        tuple(Entry(term, index + 1 + i) for i in range(entries)),
+        commit,
+        reject,
+    )
+    return FlightView(sent_ms, 0, flight, msg, sent_ms, deliver_ms)
+
 
 KNOWN_COMMANDS = {
     "crash",

@@ -14,6 +14,7 @@ from raftviz.widgets.event_log import event_level, event_nodes, format_event
 from raftviz.widgets.flight_table import flight_glyph, progress_bar
 from raftviz.widgets.node_card import CARD_LEVELS, render_card, timer_ratio
 from raftviz.widgets.palette import Palette, classify_message, direction_arrow, role_info, role_key
+from tests.ui.conftest import Flight
 
 SIZES = [(80, 6), (80, 10), (100, 14), (160, 30), (200, 50)]
 
@@ -47,7 +48,7 @@ def test_an_impossible_map_scrolls_rather_than_cuts() -> None:
 
 
 def _flight(msg_type: str = "MsgApp", reject: bool = False) -> FlightView:
-    return FlightView(1, 1, 2, msg_type, 3, 2, 7, 6, reject, 1, 1000, 1100)
+    return Flight(1, 1, 2, msg_type, 3, 2, 7, 6, reject, 1, 1000, 1100)
 
 
 def test_flight_progress_is_clamped() -> None:
