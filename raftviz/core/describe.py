@@ -17,7 +17,9 @@ from raftviz.core.events import (
     RaftLog,
     SafetyViolation,
 )
-from raftviz.core.messages import Entry, EntryType, Message
+from raftviz.core.log import MemoryStorage
+from raftviz.core.messages import Entry, EntryType, Message, StateType
+from raftviz.core.raft import Raft
 from raftviz.core.rawnode import Ready
 
 
@@ -90,6 +92,27 @@ def describe_ready(rd: Ready) -> str:
     if not lines:
         return "<empty Ready>"
     return f"Ready MustSync={'true' if rd.must_sync else 'false'}:\n" + "\n".join(lines)
+
+
+def describe_raft_state(r: Raft, state: str | None = None) -> str:
+    """etcd's `raft-state` line for one node; `state` overrides the role (e.g. StateCrashed)."""
+    voter = "Voter" if r.id in r.trk.voters else "Non-Voter"
+    return f"{r.id}: {state or r.state} ({voter}) Term:{r.term} Lead:{r.lead}"
+
+
+def describe_stable_log(storage: MemoryStorage) -> str:
+    """etcd's `raft-log`: the persisted entries, one per line."""
+    fi, li = storage.first_index(), storage.last_index()
+    if li < fi:
+        return f"log is empty: first index={fi}, last index={li}"
+    return "\n".join(describe_entries(storage.entries(fi, li + 1)))
+
+
+def describe_progress(r: Raft) -> list[str]:
+    """etcd's `status`: a leader's progress of every peer, in id order (nothing otherwise)."""
+    if r.state != StateType.StateLeader:
+        return []
+    return [f"{id}: {r.trk.progress[id]}" for id in r.trk.ids()]
 
 
 def describe_event(e: Event) -> str | None:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from raftviz.core.cluster import Cluster, ClusterError, SimNode
-from raftviz.core.describe import describe_entries
-from raftviz.core.messages import MsgType, StateType
+from raftviz.core.describe import describe_progress, describe_raft_state, describe_stable_log
+from raftviz.core.messages import MsgType
 from raftviz.core.script import (
     AlignTimersCmd,
     CampaignCmd,
@@ -259,25 +259,18 @@ class Executor:
     # ------------------------------------------------------------------ etcd-format dumps
 
     def raft_state(self) -> str:
-        lines = []
-        for node in self.cluster.nodes.values():
-            r = node.raw.raft
-            state = str(r.state) if node.alive else "StateCrashed"
-            lines.append(f"{node.id}: {state} (Voter) Term:{r.term} Lead:{r.lead}")
-        return "\n".join(lines)
+        return "\n".join(
+            describe_raft_state(n.raw.raft, None if n.alive else "StateCrashed")
+            for n in self.cluster.nodes.values()
+        )
 
     def raft_log(self, id: int) -> str:
-        storage = self.cluster.nodes[id].raw.storage
-        fi, li = storage.first_index(), storage.last_index()
-        if li < fi:
-            return f"log is empty: first index={fi}, last index={li}"
-        return "\n".join(describe_entries(storage.entries(fi, li + 1)))
+        return describe_stable_log(self.cluster.nodes[id].raw.storage)
 
     def status(self, id: int) -> str:
-        r = self.cluster.nodes[id].raw.raft
-        if r.state != StateType.StateLeader:
-            return f"{id} is not the leader"
-        return "\n".join(f"{p}: {r.trk.progress[p]}" for p in r.trk.ids())
+        return "\n".join(describe_progress(self.cluster.nodes[id].raw.raft)) or (
+            f"{id} is not the leader"
+        )
 
 
 def _field(c: Cluster, node: SimNode, key: str) -> int:

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from raftviz.core.describe import describe_entries, describe_message, describe_ready
+from raftviz.core.describe import (
+    describe_message,
+    describe_progress,
+    describe_raft_state,
+    describe_ready,
+    describe_stable_log,
+)
 from raftviz.core.events import LogLine
 from raftviz.core.log import MemoryStorage
 from raftviz.core.messages import Message, MsgType
@@ -310,24 +316,14 @@ class InteractionEnv:
 
     def cmd_raft_state(self, args: tuple[Arg, ...]) -> None:
         for node in self.nodes:
-            r = node.raw.raft
-            voter = "Voter" if r.id in r.trk.voters else "Non-Voter"
-            self.say(f"{r.id}: {r.state} ({voter}) Term:{r.term} Lead:{r.lead}")
+            self.say(describe_raft_state(node.raw.raft))
 
     def cmd_status(self, args: tuple[Arg, ...]) -> None:
-        r = self._node(args[0].key).raw.raft
-        if r.state.name != "StateLeader":
-            return
-        for id in r.trk.ids():
-            self.say(f"{id}: {r.trk.progress[id]}")
+        for line in describe_progress(self._node(args[0].key).raw.raft):
+            self.say(line)
 
     def cmd_raft_log(self, args: tuple[Arg, ...]) -> None:
-        storage = self._node(args[0].key).raw.storage
-        fi, li = storage.first_index(), storage.last_index()
-        if li < fi:
-            self.say(f"log is empty: first index={fi}, last index={li}")
-            return
-        self.say("\n".join(describe_entries(storage.entries(fi, li + 1))))
+        self.say(describe_stable_log(self._node(args[0].key).raw.storage))
 
     def cmd_process_ready(self, args: tuple[Arg, ...]) -> None:
         ids = self._ids(args)

@@ -145,3 +145,25 @@ def test_runtime_errors_are_failures_not_tracebacks(
     out = capsys.readouterr().out
     assert f"{script}:2: FAILED crash leader: there is no leader" in out
     assert f"{script}:3: FAILED restart 1: node 1 is not crashed" in out
+
+
+def test_state_dumps_print_etcd_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "s.raft"
+    script.write_text(
+        "cluster nodes=3 auto-tick=false prevote=false\ncampaign 1\nstabilize\ncrash 3\n"
+        "raft-state\nraft-log 2\nstatus 1\nstatus 2\n"
+    )
+    assert main(["run", str(script)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    start = out.index("1: StateLeader (Voter) Term:1 Lead:1")
+    assert out[start : start + 9] == [
+        "1: StateLeader (Voter) Term:1 Lead:1",
+        "2: StateFollower (Voter) Term:1 Lead:1",
+        "3: StateCrashed (Voter) Term:1 Lead:1",
+        '1/1 EntryNormal ""',
+        "1: StateReplicate match=1 next=2",
+        "2: StateReplicate match=1 next=2",
+        "3: StateReplicate match=1 next=2",
+        "2 is not the leader",
+        "ok: 0 failed checks, 0 safety violations, seed 1, simulated 0.000s",
+    ]
