@@ -141,6 +141,12 @@ class _Program:
     until: Condition | None = None  # a `run until` in progress...
     deadline_ms: int = 0  # ...and when it gives up
 
+    def deadline(self) -> int | None:
+        """When the script must be looked at again even if nothing happens."""
+        if self.until_ms is not None:
+            return self.until_ms
+        return self.deadline_ms if self.until is not None else None
+
 
 class Runtime:
     """Owns an Executor (and so the cluster); run `run()` as one Trio task."""
@@ -200,8 +206,8 @@ class Runtime:
         self._anchor()
         self._play_program()
         while True:
-            self._publish()
             if self.paused or self._nothing_can_happen():
+                self._publish()
                 self._apply(await self._receive.receive())
                 self._drain_controls()
                 continue
@@ -220,7 +226,7 @@ class Runtime:
             self._apply(control)
 
     def _nothing_can_happen(self) -> bool:
-        return self.cluster.next_time() is None and self._program.until_ms is None
+        return self.cluster.next_time() is None and self._program.deadline() is None
 
     def _anchor(self) -> None:
         self._wall_anchor = trio.current_time()
@@ -234,8 +240,9 @@ class Runtime:
     def _sleep_time(self) -> float:
         """Until the next frame, or sooner if the next event is due sooner."""
         due = self.cluster.next_time()
-        if self._program.until_ms is not None:
-            due = self._program.until_ms if due is None else min(due, self._program.until_ms)
+        deadline = self._program.deadline()
+        if deadline is not None:
+            due = deadline if due is None else min(due, deadline)
         if due is None:
             return FRAME_S
         wall_due = self._wall_anchor + (due - self._sim_anchor) / (self.speed * 1000)
@@ -247,9 +254,8 @@ class Runtime:
         started = trio.current_time()
         cluster = self.cluster
         while not self.paused:
-            limit = target
-            if self._program.until_ms is not None:
-                limit = min(limit, self._program.until_ms)
+            deadline = self._program.deadline()
+            limit = target if deadline is None else min(target, deadline)
             t = cluster.next_time()
             if t is None or t > limit:
                 cluster.advance_to(limit)

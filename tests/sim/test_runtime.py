@@ -218,3 +218,22 @@ def test_a_session_saved_mid_millisecond_says_so() -> None:
     assert rt.session_script().splitlines()[-1].startswith("# saved between two events")
     cluster.advance_to(cluster.time_ms)
     assert not rt.session_script().splitlines()[-1].startswith("#")
+
+
+def test_a_played_run_until_times_out_even_when_nothing_happens() -> None:
+    text = 'cluster auto-tick=false\nrun until leader timeout=2s\nsay "gave up"\n'
+    script = parse_script(text, "s.raft")
+    rt = Runtime(Executor(script.cluster), script=script.commands)
+    seen: list[Batch] = []
+
+    async def body(rt: Runtime, sub: Subscription) -> None:
+        await trio.sleep(3)
+        while (batch := sub.receive_nowait()) is not None:
+            seen.append(batch)
+
+    run_with_runtime(body, rt)
+    assert [e for b in seen for e in b.errors] == [
+        "run until leader: timed out: expected a leader, got none"
+    ]
+    assert any(isinstance(e, Narration) and e.text == "gave up" for b in seen for e in b.events)
+    assert rt.cluster.time_ms == 2000
