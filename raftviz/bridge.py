@@ -107,6 +107,7 @@ class TrioBridge:
         self._done = loop.create_future()
         trio.lowlevel.start_guest_run(
             self._main,
+            app,
             run_sync_soon_threadsafe=loop.call_soon_threadsafe,
             run_sync_soon_not_threadsafe=loop.call_soon,
             done_callback=self._finished,
@@ -123,7 +124,7 @@ class TrioBridge:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._done), STOP_TIMEOUT_S)
 
-    async def _main(self) -> None:
+    async def _main(self, app: App[Any]) -> None:
         self._token = trio.lowlevel.current_trio_token()
         for control in self._pending:
             self.runtime.control(control)
@@ -134,9 +135,6 @@ class TrioBridge:
                 nursery.start_soon(self.runtime.run)
                 while True:
                     batch = await subscription.receive()
-                    app = self._app
-                    if app is None:
-                        continue
                     app.post_message(ClusterUpdated(batch.view, batch.events))
                     for error in batch.errors:
                         app.notify(error, title="Command failed", severity="error", timeout=8)

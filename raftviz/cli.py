@@ -46,6 +46,10 @@ def _build_parser() -> _Parser:
 
 SUBCOMMANDS = ("conform", "run", "bench")
 
+DEFAULT_SPEED = 0.25
+"""A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
+(1-2 s of election timeout) happens within a few seconds."""
+
 
 def _build_tui_parser() -> _Parser:
     parser = _Parser(
@@ -73,11 +77,6 @@ def _build_tui_parser() -> _Parser:
     parser.add_argument("--no-prevote", action="store_true", help="turn pre-vote off")
     parser.add_argument("--no-checkquorum", action="store_true", help="turn check-quorum off")
     return parser
-
-
-DEFAULT_SPEED = 0.25
-"""A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
-(1-2 s of election timeout) happens within a few seconds."""
 
 
 def _tui(argv: Sequence[str]) -> int:
