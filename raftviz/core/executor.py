@@ -52,6 +52,7 @@ from raftviz.core.script import (
     SpreadTimersCmd,
     StabilizeCmd,
     StatusCmd,
+    StepCmd,
     TickCmd,
     TickElectionCmd,
     TickHeartbeatCmd,
@@ -99,9 +100,21 @@ class Executor:
         return True
 
     def execute(self, command: Command) -> None:
-        """Carry out one command; raises CommandFailed or ClusterError when it cannot."""
+        """Carry out one command; raises CommandFailed or ClusterError when it cannot.
+
+        Every command but `step` first finishes the events due at or before now: actions happen
+        between two milliseconds, never between two events of the same one. That is what lets
+        the TUI (whose keys arrive at any moment) and `raftviz run` of its saved session agree
+        event for event; `step` is the one way to stop inside a millisecond, and it is saved.
+        """
         c = self.cluster
+        if not isinstance(command, StepCmd):
+            c.advance_to(c.time_ms)
         match command:
+            case StepCmd(count=count):
+                for _ in range(count):
+                    if not c.step_event():
+                        raise CommandFailed("nothing is scheduled to happen")
             case RunCmd(duration_ms=ms):
                 c.advance_to(c.time_ms + ms)
             case RunUntilCmd(condition=cond, timeout_ms=timeout):
@@ -193,6 +206,8 @@ class Executor:
                 why = "nothing left to happen" if t is None else f"timed out after {timeout_ms}ms"
                 raise CommandFailed(f"{why}: {problem}")
             c.step_event()
+        # It held after some event: finish that millisecond, as a saved `run Xms` would.
+        c.advance_to(c.time_ms)
 
     def check(self, cond: Condition) -> str | None:
         """None if every term holds, else what was expected against what is."""

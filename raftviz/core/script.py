@@ -578,6 +578,18 @@ class RunCmd:
 
 
 @dataclass(frozen=True, slots=True)
+class StepCmd:
+    """Process exactly the next `count` scheduled events, even inside one millisecond: what the
+    TUI's step key does, saved so that a session stopped between two events replays exactly."""
+
+    name: ClassVar[str] = "step"
+    count: int = 1
+
+    def to_text(self) -> str:
+        return "step" + (f" {self.count}" if self.count != 1 else "")
+
+
+@dataclass(frozen=True, slots=True)
 class RunUntilCmd:
     """Timing out is a failure, like a failed `expect`."""
 
@@ -804,6 +816,7 @@ class StatusCmd(_OnNode):
 
 Command: TypeAlias = (
     RunCmd
+    | StepCmd
     | RunUntilCmd
     | StabilizeCmd
     | DeliverMsgsCmd
@@ -1000,6 +1013,19 @@ def _cut(args: _Args) -> CutCmd:
     return CutCmd(a, b, both_ways=match[2] == "-")
 
 
+STEP_LIMIT: Final = 100_000
+"""Most events one `step` may process: a step is for looking at events one by one."""
+
+
+def _step(args: _Args) -> StepCmd:
+    tokens = args.rest()
+    if not tokens:
+        return StepCmd()
+    if len(tokens) > 1 or tokens[0].value is not None:
+        raise args.bad("step takes at most one number")
+    return StepCmd(_whole(1, STEP_LIMIT)("count", tokens[0].word))
+
+
 def _set(args: _Args) -> SetCmd:
     settings = SetCmd(
         loss=args.option("loss", _probability, None),
@@ -1033,6 +1059,7 @@ _TABLE: tuple[tuple[str, _Parser], ...] = (
         _cluster,
     ),
     ("run DURATION | run until CONDITION [timeout=60s]", _run),
+    ("step [COUNT]", _step),
     ("stabilize", _no_args(StabilizeCmd)),
     (
         "deliver-msgs N [type=MsgType]",
