@@ -14,8 +14,9 @@ one coalesced batch carrying only the latest view.
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import trio
@@ -30,6 +31,8 @@ from raftviz.core.script import (
     PauseCmd,
     RunCmd,
     RunUntilCmd,
+    StepCmd,
+    TickCmd,
 )
 
 FRAME_S = 1 / 30
@@ -40,7 +43,9 @@ VIEW_LOG_TAIL = 200
 logs at every frame would make memory and time grow with the run."""
 
 WORK_BUDGET_S = 0.02
-"""Longest stretch of simulation work between two checks for commands, so keys stay snappy."""
+"""Longest stretch of simulation work between two checks for commands, so keys stay snappy.
+Paced runs measure it on Trio's clock (which tests replace); a prompt command in progress, which
+follows no clock, measures it on the machine's, since it is the machine's time it takes."""
 
 
 # ---------------------------------------------------------------------- controls
@@ -78,7 +83,12 @@ class Do:
     command: Command
 
 
-Control = Pause | Resume | StepEvent | StepTick | SetSpeed | Do
+@dataclass(frozen=True)
+class Interrupt:
+    """Stop the prompt command in progress (`esc`): what it did so far stays done."""
+
+
+Control = Pause | Resume | StepEvent | StepTick | SetSpeed | Do | Interrupt
 
 
 # ---------------------------------------------------------------------- publishing
@@ -148,6 +158,57 @@ class _Program:
         return self.deadline_ms if self.until is not None else None
 
 
+@dataclass
+class _Rush:
+    """A command typed at the prompt that takes simulated time (`run 5m`, `run until leader`,
+    `tick 1 count=5000`). It goes as fast as the machine allows, but in slices of one frame's
+    work, so the screen keeps drawing, every key is still obeyed and `esc` can stop it."""
+
+    text: str
+    start_ms: int
+    target_ms: int  # when a `run` ends, or when a `run until` gives up
+    until: Condition | None = None
+    tick_node: int = 0
+    ticks_left: int = 0
+    ticks_done: int = 0
+    tick_line: int = -1  # the recorded line that counts this rush's latest ticks...
+    ticks_in_line: int = 0  # ...and how many it counts
+
+    def progress(self, now_ms: int) -> str:
+        if self.tick_node:
+            done, total = self.ticks_done, self.ticks_done + self.ticks_left
+            return f"{self.text}: {done:,} of {total:,} ticks"
+        done_s, total_s = (now_ms - self.start_ms) / 1000, (self.target_ms - self.start_ms) / 1000
+        return f"{self.text}: {done_s:,.1f}s of {total_s:,.1f}s simulated"
+
+
+class _SpeedMeter:
+    """How fast simulated time really went over the last couple of wall seconds, so the status
+    bar can say so when the machine cannot keep the asked speed instead of pretending."""
+
+    WINDOW_S = 2.0
+    MIN_SPAN_S = 1.0
+
+    def __init__(self) -> None:
+        self._samples: deque[tuple[float, int]] = deque()
+
+    def reset(self) -> None:
+        self._samples.clear()
+
+    def sample(self, wall: float, sim_ms: int) -> None:
+        self._samples.append((wall, sim_ms))
+        while self._samples and wall - self._samples[0][0] > self.WINDOW_S:
+            self._samples.popleft()
+
+    def achieved(self) -> float | None:
+        if len(self._samples) < 2:
+            return None
+        (w0, s0), (w1, s1) = self._samples[0], self._samples[-1]
+        if w1 - w0 < self.MIN_SPAN_S:
+            return None
+        return (s1 - s0) / 1000 / (w1 - w0)
+
+
 class Runtime:
     """Owns an Executor (and so the cluster); run `run()` as one Trio task."""
 
@@ -169,6 +230,8 @@ class Runtime:
         # What the last batch showed: (paused, speed, simulated time); None forces a batch.
         self._published_status: tuple[bool, float, int] | None = None
         self._program = _Program(deque(script))
+        self._rush: _Rush | None = None
+        self._meter = _SpeedMeter()
         self._wall_anchor = 0.0
         self._sim_anchor = 0
         self.recorded: list[str] = [executor.cluster_cmd.to_text()]
@@ -185,18 +248,27 @@ class Runtime:
         self._subscribers.append(sub)
         return sub
 
+    @property
+    def busy(self) -> str | None:
+        """The prompt command in progress and how far it got, or None."""
+        rush = self._rush
+        return None if rush is None else f"{rush.progress(self.cluster.time_ms)}  (esc stops it)"
+
+    @property
+    def achieved_speed(self) -> float | None:
+        """The speed really achieved while running, when it falls short of the asked one."""
+        if self.paused or self._rush is not None:
+            return None
+        achieved = self._meter.achieved()
+        if achieved is None or achieved >= self.speed * 0.9:
+            return None
+        return achieved
+
     def session_script(self) -> str:
         """The session so far as a script that replays it event for event."""
         lines = list(self.recorded)
         if self.cluster.time_ms > self._recorded_ms:
             lines.append(f"run {self.cluster.time_ms - self._recorded_ms}ms")
-        if self.cluster.next_time() == self.cluster.time_ms:
-            # Stepping stopped between events due in the same millisecond; a script can only
-            # say "up to this millisecond", so the replay also runs the rest of them.
-            lines.append(
-                "# saved between two events of the same millisecond: "
-                "a replay also processes the others due then"
-            )
         return "\n".join(lines) + "\n"
 
     # -- the task
@@ -206,16 +278,24 @@ class Runtime:
         self._anchor()
         self._play_program()
         while True:
-            if self.paused or self._nothing_can_happen():
-                self._publish()
-                self._apply(await self._receive.receive())
-                self._drain_controls()
-                continue
-            self._catch_up()
+            # Every queued control first: however far behind the simulation is, keys are
+            # obeyed within one round of work.
+            self._drain_controls()
+            if self._rush is not None:
+                self._rush_slice()
+            elif not self.paused:
+                self._catch_up()
             self._publish()
-            with trio.move_on_after(self._sleep_time()):
+            if self._rush is None and self.paused:
                 self._apply(await self._receive.receive())
-                self._drain_controls()
+                continue
+            sleep = 0.0 if self._rush is not None else self._sleep_time()
+            if sleep <= 0:
+                # Behind or rushing: let the screen draw and keys arrive, then go on.
+                await trio.sleep(0)
+                continue
+            with trio.move_on_after(sleep):
+                self._apply(await self._receive.receive())
 
     def _drain_controls(self) -> None:
         while True:
@@ -224,9 +304,6 @@ class Runtime:
             except trio.WouldBlock:
                 return
             self._apply(control)
-
-    def _nothing_can_happen(self) -> bool:
-        return self.cluster.next_time() is None and self._program.deadline() is None
 
     def _anchor(self) -> None:
         self._wall_anchor = trio.current_time()
@@ -249,11 +326,28 @@ class Runtime:
         return max(0.0, min(FRAME_S, wall_due - trio.current_time()))
 
     def _catch_up(self) -> None:
-        """Advance simulated time to where wall time says it should be, within a budget."""
-        target = self._target_ms()
-        started = trio.current_time()
+        """Advance simulated time to where wall time says it should be, within a budget. Time
+        flows while running whatever the nodes are doing, even with every one of them crashed."""
+        if not self._advance(self._target_ms(), WORK_BUDGET_S, paced=True):
+            # Too much to do at this speed: the rest is dropped, not owed, and the speed meter
+            # shows what was really achieved.
+            self._anchor()
+        self._meter.sample(trio.current_time(), self.cluster.time_ms)
+
+    def _advance(
+        self,
+        target: int,
+        budget: float | None,
+        *,
+        paced: bool = False,
+        clock: Callable[[], float] = trio.current_time,
+    ) -> bool:
+        """Process events up to `target`, playing the script as its waits end. Stops early when
+        the wall-time budget is spent, when a paced run is paused by its script, or when a
+        rush's condition holds, always at the end of a millisecond. True if it got there."""
+        started = clock()
         cluster = self.cluster
-        while not self.paused:
+        while True:
             deadline = self._program.deadline()
             limit = target if deadline is None else min(target, deadline)
             t = cluster.next_time()
@@ -261,14 +355,19 @@ class Runtime:
                 cluster.advance_to(limit)
                 self._after_progress()
                 if limit >= target:
-                    return
-                continue
-            cluster.step_event()
-            self._after_progress()
-            if trio.current_time() - started > WORK_BUDGET_S:
-                # Too much to do at this speed: let the rest wait for the next round.
-                self._anchor()
-                return
+                    return True
+            else:
+                cluster.step_event()
+                self._after_progress()
+            stop = (paced and self.paused) or self._rush_condition_holds()
+            if stop or (budget is not None and clock() - started > budget):
+                self._settle()
+                self._after_progress()
+                return False
+
+    def _settle(self) -> None:
+        """Finish every event due at or before now: actions happen between two milliseconds."""
+        self.cluster.advance_to(self.cluster.time_ms)
 
     # -- applying controls
 
@@ -278,58 +377,172 @@ class Runtime:
         self._published_status = None
         match control:
             case Pause():
+                if not self.paused:
+                    self._catch_up()
                 self.paused = True
+                self._settle()
             case Resume():
                 self.paused = False
+                self._meter.reset()
                 self._anchor()
                 self._play_program()
             case SetSpeed(speed=speed):
                 if not self.paused:
                     self._catch_up()
                 self.speed = speed
+                self._meter.reset()
                 self._anchor()
             case StepEvent():
-                # Exactly the next event, even if others are due at the same millisecond (no
-                # settling first): a later action settles them, so replays stay exact.
-                self.cluster.step_event()
-                self._after_progress()
-                self._anchor()
+                self._do(StepCmd())
             case StepTick():
                 self._settle()
                 self.cluster.step_tick()
-                self._after_progress()
-                self._anchor()
-            case Do(command=command):
-                # Typed at the prompt, even `run` takes effect at once: it fast-forwards.
-                if not self.paused:
-                    self._catch_up()
                 self._settle()
-                self._record(command)
-                self._execute(command, 0)
                 self._after_progress()
                 self._anchor()
+            case Interrupt():
+                self._finish_rush(interrupted=True)
+            case Do(command=command):
+                if not self.paused and self._rush is None:
+                    self._catch_up()
+                if isinstance(command, RunCmd | RunUntilCmd | TickCmd):
+                    self._start_rush(command)
+                else:
+                    self._do(command)
 
-    def _settle(self) -> None:
-        """Finish every event due at or before now: actions happen between two events."""
-        self.cluster.advance_to(self.cluster.time_ms)
+    def _do(self, command: Command, line: int = 0) -> None:
+        """Carry out an action now, between two simulation events, and record it for replay."""
+        if self._rush is not None and self._rush.tick_node:
+            # Whatever comes next must replay after the ticks done so far, not after them all.
+            self._rush.tick_line = -1
+        at = self._record(command)
+        if not self._execute(command, line):
+            self._unrecord(at, command)
+        self._after_progress()
+        self._anchor()
 
-    def _record(self, command: Command) -> None:
-        """Log an action for the saved session. Time passing is recorded as `run` lines
-        between actions, so the run commands themselves are not repeated."""
-        if isinstance(command, RunCmd | RunUntilCmd):
-            return
+    # -- recording the session
+
+    def _record(self, command: Command) -> int:
+        """Log an action for the saved session; returns its line. Time passing is recorded as
+        `run` lines between actions, so the run commands themselves are not repeated."""
         now = self.cluster.time_ms
         if now > self._recorded_ms:
             self.recorded.append(f"run {now - self._recorded_ms}ms")
             self._recorded_ms = now
-        self.recorded.append(command.to_text())
+        last = self.recorded[-1] if len(self.recorded) > 1 else ""
+        if isinstance(command, StepCmd) and last.startswith("step"):
+            steps = int(last.split()[1]) if " " in last else 1
+            self.recorded[-1] = StepCmd(steps + command.count).to_text()
+        else:
+            self.recorded.append(command.to_text())
+        return len(self.recorded) - 1
 
-    def _execute(self, command: Command, line: int) -> None:
+    def _unrecord(self, at: int, command: Command) -> None:
+        """A command that failed stays in the session as a comment, so its replay does not
+        fail again but the reader still sees what was tried."""
+        if isinstance(command, StepCmd):
+            steps = self.recorded[at].split()
+            left = (int(steps[1]) if len(steps) > 1 else 1) - command.count
+            if left > 0:
+                self.recorded[at] = StepCmd(left).to_text()
+            else:
+                del self.recorded[at]
+            return
+        self.recorded[at] = f"# failed: {command.to_text()}"
+
+    def _after_step(self) -> None:
+        self._recorded_ms = max(self._recorded_ms, self.cluster.time_ms)
+
+    def _execute(self, command: Command, line: int) -> bool:
         try:
             self.executor.execute(command)
         except (CommandFailed, ClusterError) as e:
             where = f"line {line}: " if line else ""
             self._errors.append(f"{where}{command.to_text()}: {e}")
+            return False
+        finally:
+            if isinstance(command, StepCmd):
+                self._after_step()
+        return True
+
+    # -- commands typed at the prompt that take time
+
+    def _start_rush(self, command: RunCmd | RunUntilCmd | TickCmd) -> None:
+        self._finish_rush(interrupted=True)
+        self._settle()
+        now = self.cluster.time_ms
+        match command:
+            case RunCmd(duration_ms=ms):
+                self._rush = _Rush(command.to_text(), now, now + ms)
+            case RunUntilCmd(condition=condition, timeout_ms=timeout):
+                if self.executor.check(condition) is None:
+                    return
+                self._rush = _Rush(command.to_text(), now, now + timeout, until=condition)
+            case TickCmd(node=ref, count=count):
+                try:
+                    node = self.cluster.live(self.executor.node(ref)).id
+                except ClusterError:
+                    self._do(command)  # fails as it would at once, and is saved as such
+                    return
+                self._rush = _Rush(command.to_text(), now, now, tick_node=node, ticks_left=count)
+
+    def _rush_condition_holds(self) -> bool:
+        rush = self._rush
+        return rush is not None and rush.until is not None and not self.executor.check(rush.until)
+
+    def _rush_slice(self) -> None:
+        """One frame's worth of the prompt command in progress."""
+        rush = self._rush
+        assert rush is not None
+        if rush.tick_node:
+            self._tick_slice(rush)
+            return
+        arrived = self._advance(rush.target_ms, WORK_BUDGET_S, clock=time.perf_counter)
+        if arrived or self._rush_condition_holds():
+            self._finish_rush(interrupted=False)
+
+    def _tick_slice(self, rush: _Rush) -> None:
+        started = time.perf_counter()
+        done = 0
+        try:
+            while rush.ticks_left and time.perf_counter() - started <= WORK_BUDGET_S:
+                self.cluster.tick(rush.tick_node)
+                rush.ticks_left -= 1
+                done += 1
+        except ClusterError as e:
+            self._errors.append(f"{rush.text}: {e}")
+            rush.ticks_left = 0
+        self._record_ticks(rush, done)
+        if not rush.ticks_left:
+            self._finish_rush(interrupted=False)
+
+    def _record_ticks(self, rush: _Rush, count: int) -> None:
+        """Ticks are actions, saved as they happen: an action typed in between is saved
+        between the ticks done before it and those done after it."""
+        if not count:
+            return
+        rush.ticks_done += count
+        if rush.tick_line == len(self.recorded) - 1:
+            rush.ticks_in_line += count
+            self.recorded[-1] = TickCmd(rush.tick_node, rush.ticks_in_line).to_text()
+        else:
+            rush.tick_line = self._record(TickCmd(rush.tick_node, count))
+            rush.ticks_in_line = count
+
+    def _finish_rush(self, *, interrupted: bool) -> None:
+        rush = self._rush
+        if rush is None:
+            return
+        self._rush = None
+        self._published_status = None
+        problem = None if rush.until is None else self.executor.check(rush.until)
+        if interrupted:
+            self._errors.append(f"{rush.progress(self.cluster.time_ms)}: stopped")
+        elif problem is not None:
+            self._errors.append(f"{rush.text}: timed out: {problem}")
+        self._anchor()
+        self._meter.reset()
 
     # -- playing a script
 
@@ -340,10 +553,13 @@ class Runtime:
         p = self._program
         now = self.cluster.time_ms
         if p.until_ms is not None and now >= p.until_ms:
+            # Every event due at the end of the wait first, exactly as `run` headless.
+            self.cluster.advance_to(p.until_ms)
             p.until_ms = None
         if p.until is not None:
             problem = self.executor.check(p.until)
             if problem is None:
+                self._settle()
                 p.until = None
             elif now >= p.deadline_ms:
                 self._errors.append(f"run until {p.until.to_text()}: timed out: {problem}")
@@ -357,15 +573,18 @@ class Runtime:
         while p.commands and p.until_ms is None and p.until is None and not self.paused:
             located = p.commands.popleft()
             command = located.command
-            self._record(command)
             if isinstance(command, RunCmd):
+                self._settle()
                 p.until_ms = self.cluster.time_ms + command.duration_ms
             elif isinstance(command, RunUntilCmd):
+                self._settle()
                 if self.executor.check(command.condition) is not None:
                     p.until = command.condition
                     p.deadline_ms = self.cluster.time_ms + command.timeout_ms
             else:
-                self._execute(command, located.line)
+                at = self._record(command)
+                if not self._execute(command, located.line):
+                    self._unrecord(at, command)
                 if isinstance(command, PauseCmd):
                     break
 

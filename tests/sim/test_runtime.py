@@ -205,19 +205,29 @@ def test_a_script_plays_at_speed_says_its_lines_and_waits_at_pause() -> None:
     assert rt.cluster.nodes[1].raw.raft.state.name != "StateFollower"
 
 
-def test_a_session_saved_mid_millisecond_says_so() -> None:
+def test_a_session_stepped_inside_a_millisecond_replays_to_that_very_event() -> None:
     rt = Runtime(Executor(ClusterCmd(seed=1)), paused=True)
-    cluster = rt.cluster
-    # Find a moment where several events are due in the same millisecond, and stop after one.
-    while True:
-        due = cluster.next_time()
-        assert due is not None
-        cluster.step_event()
-        if cluster.next_time() == due:
-            break
-    assert rt.session_script().splitlines()[-1].startswith("# saved between two events")
-    cluster.advance_to(cluster.time_ms)
-    assert not rt.session_script().splitlines()[-1].startswith("#")
+    stepped_into_a_crowded_millisecond = False
+
+    async def body(rt: Runtime, sub: Subscription) -> None:
+        nonlocal stepped_into_a_crowded_millisecond
+        # Step until the next event is due in the millisecond just stepped into.
+        for _ in range(500):
+            rt.control(StepEvent())
+            await trio.testing.wait_all_tasks_blocked()
+            if rt.cluster.next_time() == rt.cluster.time_ms:
+                stepped_into_a_crowded_millisecond = True
+                return
+
+    run_with_runtime(body, rt)
+    assert stepped_into_a_crowded_millisecond
+    text = rt.session_script()
+    assert text.splitlines()[-1].startswith("step ")
+    replay = Executor(parse_script(text, "session.raft").cluster)
+    for located in parse_script(text, "session.raft").commands:
+        assert replay.run(located.command, located.line), replay.failures
+    assert replay.cluster.view() == rt.cluster.view()
+    assert replay.cluster.next_time() == replay.cluster.time_ms  # still inside the millisecond
 
 
 def test_a_played_run_until_times_out_even_when_nothing_happens() -> None:
@@ -235,5 +245,7 @@ def test_a_played_run_until_times_out_even_when_nothing_happens() -> None:
     assert [e for b in seen for e in b.errors] == [
         "run until leader: timed out: expected a leader, got none"
     ]
-    assert any(isinstance(e, Narration) and e.text == "gave up" for b in seen for e in b.events)
-    assert rt.cluster.time_ms == 2000
+    gave_up = [e for b in seen for e in b.events if isinstance(e, Narration)]
+    assert [(e.text, e.time_ms) for e in gave_up] == [("gave up", 2000)]
+    # Nothing is scheduled, yet time goes on flowing while the run is running.
+    assert rt.cluster.time_ms == 3000
