@@ -158,6 +158,7 @@ KEY_HELP: dict[str, str] = {
     "save": "save the session as a replayable script",
     "inspect": "inspect the selected node (all its state, a leader's progress)",
     "help": "this help: keys and legend",
+    "interrupt": "stop a long command typed at the prompt (run 10m, tick 1 count=5000)",
     "quit": "quit",
 }
 
@@ -238,6 +239,7 @@ class RaftvizApp(App[int]):
         Binding("enter", "inspect", "Inspect"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("escape", "interrupt", "Stop command", show=False),
     ]
 
     selected: reactive[int] = reactive(0, init=False)
@@ -426,6 +428,8 @@ class RaftvizApp(App[int]):
         return StatusInfo(
             time_ms=view.time_ms,
             speed=self.speed,
+            achieved=self.controller.achieved_speed,
+            busy=self.controller.busy,
             paused=self.paused,
             seed=view.seed,
             leader=view.leader,
@@ -530,6 +534,9 @@ class RaftvizApp(App[int]):
         if node is None:
             self._fail("no node selected")
         return node
+
+    def action_interrupt(self) -> None:
+        self.controller.interrupt()
 
     def action_toggle_pause(self) -> None:
         if self.paused:

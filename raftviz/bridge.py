@@ -25,6 +25,7 @@ from raftviz.runtime import (
     VIEW_LOG_TAIL,
     Control,
     Do,
+    Interrupt,
     Pause,
     Resume,
     Runtime,
@@ -59,6 +60,17 @@ class TrioBridge:
     @property
     def paused(self) -> bool:
         return self.runtime.paused
+
+    @property
+    def achieved_speed(self) -> float | None:
+        return self.runtime.achieved_speed
+
+    @property
+    def busy(self) -> str | None:
+        return self.runtime.busy
+
+    def interrupt(self) -> None:
+        self._control(Interrupt())
 
     def command(self, text: str) -> None:
         command = parse_command(text, nodes=len(self.runtime.cluster.nodes))

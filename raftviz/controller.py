@@ -50,6 +50,20 @@ class Controller(Protocol):
         """True when simulated time stands still (by a key, or by a script's `pause`)."""
         ...
 
+    @property
+    def achieved_speed(self) -> float | None:
+        """The speed really achieved while running, when the machine cannot keep `speed`."""
+        ...
+
+    @property
+    def busy(self) -> str | None:
+        """A prompt command still working (``run 5m: 42.0s of 300.0s simulated``), or None."""
+        ...
+
+    def interrupt(self) -> None:
+        """Stop the prompt command in progress; what it did so far stays done."""
+        ...
+
     def command(self, text: str) -> None:
         """Run one script command, e.g. ``"crash 3"`` (raises `ValueError` on bad input)."""
         ...

@@ -231,6 +231,7 @@ class Runtime:
         self._published_status: tuple[bool, float, int] | None = None
         self._program = _Program(deque(script))
         self._rush: _Rush | None = None
+        self._busy: str | None = None  # the rush's progress as of the last batch
         self._meter = _SpeedMeter()
         self._wall_anchor = 0.0
         self._sim_anchor = 0
@@ -250,9 +251,9 @@ class Runtime:
 
     @property
     def busy(self) -> str | None:
-        """The prompt command in progress and how far it got, or None."""
-        rush = self._rush
-        return None if rush is None else f"{rush.progress(self.cluster.time_ms)}  (esc stops it)"
+        """The prompt command in progress and how far it got, as of the last batch (so it
+        agrees with the view on screen), or None."""
+        return self._busy
 
     @property
     def achieved_speed(self) -> float | None:
@@ -598,6 +599,8 @@ class Runtime:
         if not events and not self._errors and status == self._published_status:
             return
         self._published_status = status
+        rush = self._rush
+        self._busy = None if rush is None else f"{rush.progress(status[2])}  (esc stops it)"
         errors = tuple(self._errors)
         self._errors.clear()
         view = self.cluster.view(log_tail=VIEW_LOG_TAIL)

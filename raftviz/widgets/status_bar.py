@@ -24,6 +24,8 @@ class StatusInfo:
 
     time_ms: int = 0
     speed: float = 1.0
+    achieved: float | None = None
+    busy: str | None = None
     paused: bool = True
     seed: int = 0
     leader: int | None = None
@@ -35,7 +37,7 @@ class StatusInfo:
 
 
 def _lines(info: StatusInfo) -> int:
-    return 1 + len(info.violations) + (1 if info.failure else 0)
+    return 1 + len(info.violations) + (1 if info.failure else 0) + (1 if info.busy else 0)
 
 
 def format_speed(speed: float) -> str:
@@ -93,6 +95,12 @@ class StatusBar(Widget, can_focus=False):
         else:
             text.append(" ▶ RUNNING ", palette.badge("raft-leader"))
         text.append(f" {format_speed(info.speed)}", palette.text if not alarm else "")
+        if info.achieved is not None:
+            # The machine cannot keep the asked speed: say what it really does.
+            text.append(
+                f" (achieved {format_speed(round(info.achieved, 1))})",
+                palette.fg("raft-timer-urgent", bold=True) if not alarm else "",
+            )
         text.append("  t ", palette.muted if not alarm else "")
         text.append(f"{info.time_ms / 1000:.3f}s", palette.text if not alarm else "")
         text.append("  seed ", palette.muted if not alarm else "")
@@ -123,6 +131,8 @@ class StatusBar(Widget, can_focus=False):
             )
         else:
             text.append(" ✔ SAFE ", palette.badge("success"))
+        if info.busy:
+            text.append(f"\n⏩ {info.busy}", palette.fg("raft-timer-urgent") if not alarm else "")
         for violation in info.violations:
             text.append(f"\n✖ SAFETY VIOLATION: {violation}")
         if info.failure:

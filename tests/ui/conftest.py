@@ -93,6 +93,8 @@ class FakeController:
         self._view = view
         self.paused = paused
         self.speed = speed
+        self.achieved_speed: float | None = None
+        self.busy: str | None = None
         self.calls: list[tuple[Any, ...]] = []
         self.listener: Callable[[ClusterView, tuple[Event, ...]], None] | None = None
         self.seq = 1000
@@ -162,6 +164,10 @@ class FakeController:
             entry = EntryView(leader.term, leader.last_index + 1, args[-1])
             self._set(leader.id, log=(*leader.log, entry), last_index=entry.index)
         self.publish(tuple(events))
+
+    def interrupt(self) -> None:
+        self.calls.append(("interrupt",))
+        self.busy = None
 
     def pause(self) -> None:
         self.calls.append(("pause",))
