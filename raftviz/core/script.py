@@ -206,6 +206,23 @@ class _Token:
     value: _Value | None = None
 
 
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""What no line may hold: C0 controls but tab, DEL, C1 controls and Unicode's line and
+paragraph separators. A line ends only at a line feed, so anything else that some reader could
+take for a line break (form feed, NEL, U+2028...) would split a line for that reader and not for
+the parser; and a saved command must load back as the same command, while a terminal would act on
+the others rather than show them."""
+
+
+def _refuse_controls(line: str) -> None:
+    found = _CONTROL.search(line)
+    if found:
+        raise _Bad(
+            f"control character U+{ord(found[0]):04X} is not allowed (column {found.start() + 1});"
+            " tab is the only one a line may hold"
+        )
+
+
 def _tokenize(line: str) -> list[_Token]:
     tokens: list[_Token] = []
     i = 0
@@ -1080,6 +1097,7 @@ _PARSERS: Final = {usage.split()[0]: parse for usage, parse in _TABLE}
 
 def _parse_line(line: str, nodes: int, no_cluster: str | None) -> ClusterCmd | Command | None:
     """`no_cluster` says why `cluster` is refused here, or is None where it is allowed."""
+    _refuse_controls(line)
     tokens = _tokenize(line)
     if not tokens:
         return None
@@ -1113,7 +1131,7 @@ def parse_script(text: str, filename: str, *, nodes: int = 5) -> Script:
     """`nodes` is the cluster size when the script has no `cluster` command of its own."""
     cluster: ClusterCmd | None = None
     commands: list[Located] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(_lines(text), start=1):
         first = cluster is None and not commands
         try:
             command = _parse_line(
@@ -1128,6 +1146,13 @@ def parse_script(text: str, filename: str, *, nodes: int = 5) -> Script:
         elif command is not None:
             commands.append(Located(lineno, command))
     return Script(cluster or ClusterCmd(nodes=nodes), tuple(commands))
+
+
+def _lines(text: str) -> list[str]:
+    """Lines end at a line feed (or CR LF) only, never where `str.splitlines()` would also end
+    them (at U+2028, NEL, form feed...): those are refused inside a line instead, so an error's
+    line number is the one every editor shows."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def load_script(path: str | os.PathLike[str], *, nodes: int = 5) -> Script:

@@ -100,13 +100,14 @@ def test_seed_override_changes_the_run(tmp_path: Path, capsys: pytest.CaptureFix
         ("run -1s\n", ":1: "),
         ("set loss=1.5\n", ":1: loss must be a probability between 0 and 1, got 1.5"),
         ('say "unterminated\n', ":1: unterminated"),
+        ("# harmless comment\u2028crash 1\n", ":1: control character U+2028 is not allowed"),
     ],
 )
 def test_bad_script_is_one_line_on_stderr_with_exit_2(
     tmp_path: Path, content: str, message: str
 ) -> None:
     script = tmp_path / "bad.raft"
-    script.write_text(content)
+    script.write_text(content, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "raftviz", "run", str(script)],
         capture_output=True,
