@@ -34,6 +34,15 @@ _DEFAULTS: Final = Settings()
 """The cluster's defaults, so a script's `cluster` line and the simulation never disagree."""
 DEFAULT_TIMEOUT_MS: Final = 60_000
 """How long `run until` waits by default, in simulated time."""
+MAX_DURATION_MS: Final = 24 * 60 * 60 * 1000
+"""The longest duration a script may give (`run`, `timeout=`, and `tick` and `latency` too): one
+simulated day. Headless, a simulated day of a five-node cluster at the default settings takes about
+two minutes; without a bound, `run 999999999999999m` was accepted and never ended."""
+MAX_TICK_COUNT: Final = 100_000
+"""The most ticks one command may give a node: `tick count=`, and `tick-election` /
+`tick-heartbeat` through election-tick and heartbeat-tick. A node's ticks are processed at once,
+without the clock moving, so this bounds the command's work: 100000 ticks take seconds and are
+more than any timeout worth stepping through; a billion never ended."""
 
 MSG_TYPES: Final = (
     "MsgHup",
@@ -103,6 +112,11 @@ def _duration(key: str, text: str) -> int:
     ms = Fraction(number) * _UNIT_MS[unit]
     if ms.denominator != 1:
         raise _Bad(f"{key}: a duration must be a whole number of milliseconds, got {text}")
+    if ms > MAX_DURATION_MS:
+        raise _Bad(
+            f"{key}: a duration can be at most {_ms_text(MAX_DURATION_MS)} (one simulated day),"
+            f" got {text}"
+        )
     return int(ms)
 
 
@@ -142,6 +156,9 @@ def _whole(low: int, high: int | None = None) -> Callable[[str, str], int]:
         raise _Bad(f"{key} must be a whole number {bounds}, got {text or 'nothing'}")
 
     return read
+
+
+_TICKS = _whole(1, MAX_TICK_COUNT)
 
 
 def _node_number(text: str, nodes: int, *, none: int | None = None) -> int:
@@ -942,8 +959,8 @@ def _cluster(args: _Args) -> ClusterCmd:
         seed=args.option("seed", _whole(0), default.seed),
         prevote=args.option("prevote", _bool, default.prevote),
         checkquorum=args.option("checkquorum", _bool, default.checkquorum),
-        election_tick=args.option("election-tick", _whole(1), default.election_tick),
-        heartbeat_tick=args.option("heartbeat-tick", _whole(1), default.heartbeat_tick),
+        election_tick=args.option("election-tick", _TICKS, default.election_tick),
+        heartbeat_tick=args.option("heartbeat-tick", _TICKS, default.heartbeat_tick),
         tick_ms=args.option("tick", _duration, default.tick_ms),
         latency_ms=args.latency(default.latency_ms),
         loss=args.option("loss", _probability, default.loss),
@@ -1056,7 +1073,7 @@ _TABLE: tuple[tuple[str, _Parser], ...] = (
         lambda args: DeliverMsgsCmd(args.node(), args.option("type", _msg_type, None)),
     ),
     ("campaign N", _one_node(CampaignCmd)),
-    ("tick N [count=1]", lambda args: TickCmd(args.node(), args.option("count", _whole(1), 1))),
+    ("tick N [count=1]", lambda args: TickCmd(args.node(), args.option("count", _TICKS, 1))),
     ("tick-election N", _one_node(TickElectionCmd)),
     ("tick-heartbeat N", _one_node(TickHeartbeatCmd)),
     ("propose [N] DATA", _propose),

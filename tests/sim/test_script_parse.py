@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from raftviz.core.cluster import Settings
 from raftviz.core.script import (
     COMMANDS,
+    MAX_DURATION_MS,
+    MAX_TICK_COUNT,
     MSG_TYPES,
     ROLES,
     AlignTimersCmd,
@@ -306,7 +308,18 @@ def test_durations(text: str, ms: int) -> None:
     assert parse(f"run {text}") == RunCmd(ms)
 
 
-@given(st.integers(0, 10**12))
+def test_the_limits_themselves_are_allowed() -> None:
+    """A day of simulated time and 100000 ticks: long enough for any lesson, short enough that a
+    command always ends."""
+    assert (MAX_DURATION_MS, MAX_TICK_COUNT) == (86_400_000, 100_000)
+    assert parse("run 1440m") == RunCmd(MAX_DURATION_MS)
+    assert parse("run until leader timeout=86400s") == RunUntilCmd(cond(HasLeader()), 86_400_000)
+    assert parse("tick 1 count=100000") == TickCmd(1, MAX_TICK_COUNT)
+    cluster = parse_script("cluster election-tick=100000 heartbeat-tick=99999", "s.raft").cluster
+    assert (cluster.election_tick, cluster.heartbeat_tick) == (100_000, 99_999)
+
+
+@given(st.integers(0, MAX_DURATION_MS))
 def test_durations_round_trip(ms: int) -> None:
     assert parse(RunCmd(ms).to_text()) == RunCmd(ms)
 
@@ -316,7 +329,10 @@ def test_decimal_durations_are_exact(whole: int, thousandths: int, unit: str) ->
     number = Fraction(whole) + Fraction(thousandths, 1000)
     ms = number * {"ms": 1, "s": 1000, "m": 60_000}[unit]
     text = f"run {whole}.{thousandths:03d}{unit}"
-    if ms.denominator == 1:
+    if ms > MAX_DURATION_MS:
+        with pytest.raises(ScriptError, match="at most 1440m"):
+            parse(text)
+    elif ms.denominator == 1:
         assert parse(text) == RunCmd(int(ms))
     else:
         with pytest.raises(ScriptError, match="whole number of milliseconds"):
@@ -387,10 +403,10 @@ def partitions(draw: st.DrawFn) -> PartitionCmd:
 
 
 commands = st.one_of(
-    st.builds(RunCmd, st.integers(0, 10**12)),
-    st.builds(RunUntilCmd, conditions, st.integers(0, 10**12)),
+    st.builds(RunCmd, st.integers(0, MAX_DURATION_MS)),
+    st.builds(RunUntilCmd, conditions, st.integers(0, MAX_DURATION_MS)),
     st.builds(DeliverMsgsCmd, node_refs, st.none() | st.sampled_from(MSG_TYPES)),
-    st.builds(TickCmd, node_refs, st.integers(1, 10**6)),
+    st.builds(TickCmd, node_refs, st.integers(1, MAX_TICK_COUNT)),
     st.builds(ProposeCmd, line_text, node_refs),
     st.builds(TransferLeadershipCmd, node_refs, node_refs),
     st.builds(SetRandomizedElectionTimeoutCmd, node_refs, st.integers(1, 10**6)),
@@ -488,7 +504,22 @@ ERRORS = [
     ("crash 1 (", "unexpected '(' at column 9"),
     ("crash 1)", "unexpected ')' at column 8"),
     ("=3", "missing name before '=' at column 1"),
-    ("tick 1 count=0", "count must be a whole number of at least 1, got 0"),
+    ("tick 1 count=0", "count must be a whole number from 1 to 100000, got 0"),
+    ("tick 1 count=1000000000", "count must be a whole number from 1 to 100000, got 1000000000"),
+    ("run 1441m", "run: a duration can be at most 1440m (one simulated day), got 1441m"),
+    ("run 86400001ms", "run: a duration can be at most 1440m (one simulated day), got 86400001ms"),
+    (
+        "run 999999999999999m",
+        "run: a duration can be at most 1440m (one simulated day), got 999999999999999m",
+    ),
+    (
+        "run until leader timeout=999999999999999m",
+        "timeout: a duration can be at most 1440m (one simulated day), got 999999999999999m",
+    ),
+    (
+        "set latency=(1s,86400.001s)",
+        "latency: a duration can be at most 1440m (one simulated day), got 86400.001s",
+    ),
     ("tick 1 count=1 count=2", "count= is given twice"),
     ("tick 1 count=(1,2)", "count takes one value, not a list"),
     ("deliver-msgs 1 type=MsgVot", "unknown message type MsgVot (did you mean MsgVote?)"),
@@ -571,6 +602,18 @@ def test_errors_in_a_script_name_file_and_line(line: str, problem: str) -> None:
         ("cluster auto-tick=1", "auto-tick must be true or false, got 1"),
         ("cluster loss=2", "loss must be a probability between 0 and 1, got 2"),
         ("cluster tick=0ms", "tick must be longer than 0ms"),
+        (
+            "cluster tick=1441m",
+            "tick: a duration can be at most 1440m (one simulated day), got 1441m",
+        ),
+        (
+            "cluster election-tick=100001",
+            "election-tick must be a whole number from 1 to 100000, got 100001",
+        ),
+        (
+            "cluster heartbeat-tick=1000000000",
+            "heartbeat-tick must be a whole number from 1 to 100000, got 1000000000",
+        ),
         ("cluster tick=100", "tick: a duration needs a unit (ms, s or m), got 100"),
         ("cluster latency=(600ms,200ms)", "latency minimum 600ms is above its maximum 200ms"),
         (
