@@ -35,10 +35,8 @@ def run_script(path: str, *, as_json: bool, seed: int | None, out: TextIO | None
         if not as_json:
             printed.append(text)
 
-    executor = Executor(cluster_cmd, output=show)
-    cluster = executor.cluster
-
     def flush() -> None:
+        """Print the events so far (or, for --json, only drop them), then the output."""
         for event in cluster.drain():
             line = None if as_json else describe_event(event)
             if line is not None:
@@ -46,6 +44,9 @@ def run_script(path: str, *, as_json: bool, seed: int | None, out: TextIO | None
         for text in printed:
             out.write(text + "\n")
         printed.clear()
+
+    executor = Executor(cluster_cmd, output=show, on_progress=flush)
+    cluster = executor.cluster
 
     for located in script.commands:
         ok = executor.run(located.command, located.line)
