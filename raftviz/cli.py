@@ -45,6 +45,8 @@ def _build_parser() -> _Parser:
 
 
 SUBCOMMANDS = ("conform", "run", "bench")
+NO_SCRIPT = "no script given (the file name is empty)"
+"""An empty name is not the current directory, as a path library would read it."""
 
 DEFAULT_SPEED = 0.25
 """A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
@@ -91,9 +93,12 @@ def _tui(argv: Sequence[str]) -> int:
     if not args.speed > 0:
         print(f"raftviz: --speed must be positive, got {args.speed}", file=sys.stderr)
         return EXIT_USAGE
+    if args.script == "":
+        print(f"raftviz: {NO_SCRIPT}", file=sys.stderr)
+        return EXIT_USAGE
     commands: tuple[Located, ...] = ()
     cluster = ClusterCmd()
-    if args.script:
+    if args.script is not None:
         try:
             script = load_script(_scenario_path(args.script), nodes=args.nodes or 5)
         except ScriptError as e:
@@ -190,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "conform":
         return _conform(args.paths, args.diff)
     if args.command == "run":
+        if not args.file:
+            print(f"raftviz run: {NO_SCRIPT}", file=sys.stderr)
+            return EXIT_USAGE
         from raftviz.headless import run_script
 
         return run_script(_scenario_path(args.file), as_json=args.json, seed=args.seed)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ MAX_DURATION_MS: Final = 24 * 60 * 60 * 1000
 """The longest duration a script may give (`run`, `timeout=`, and `tick` and `latency` too): one
 simulated day. Headless, a simulated day of a five-node cluster at the default settings takes about
 two minutes; without a bound, `run 999999999999999m` was accepted and never ended."""
+MAX_SCRIPT_BYTES: Final = 1 << 20
+"""The largest script file loaded, 1 MiB: some 50000 lines, beyond any scenario or saved session,
+while a file is read whole before its first line is parsed, so a bigger one (or an endless one)
+would only eat memory before any error could be shown."""
 MAX_TICK_COUNT: Final = 100_000
 """The most ticks one command may give a node: `tick count=`, and `tick-election` /
 `tick-heartbeat` through election-tick and heartbeat-tick. A node's ticks are processed at once,
@@ -1173,16 +1178,29 @@ def _lines(text: str) -> list[str]:
 
 
 def load_script(path: str | os.PathLike[str], *, nodes: int = 5) -> Script:
-    """Reads and parses a script file; a file that cannot be read is a ScriptError too."""
+    """Reads and parses a script file; a file that cannot be read is a ScriptError too.
+
+    Only a regular file is opened (opening a pipe blocks, a device may never end) and at most
+    MAX_SCRIPT_BYTES of it are read, even from a file whose size the system does not know.
+    """
     filename = os.fspath(path)
+    file = Path(filename)
     try:
-        data = Path(filename).read_bytes()
+        mode = file.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise ScriptError(filename, None, "is a directory, not a script")
+        if not stat.S_ISREG(mode):
+            raise ScriptError(filename, None, "not a regular file, so not a script")
+        with file.open("rb") as stream:
+            data = stream.read(MAX_SCRIPT_BYTES + 1)
     except FileNotFoundError:
         raise ScriptError(filename, None, "no such file") from None
-    except IsADirectoryError:
-        raise ScriptError(filename, None, "is a directory, not a script") from None
     except OSError as err:
         raise ScriptError(filename, None, f"cannot read it: {err.strerror or err}") from None
+    if len(data) > MAX_SCRIPT_BYTES:
+        raise ScriptError(
+            filename, None, f"too large for a script: over {MAX_SCRIPT_BYTES} bytes (1 MiB)"
+        )
     if b"\0" in data:
         raise ScriptError(filename, None, "not a text file (it contains NUL bytes)")
     try:

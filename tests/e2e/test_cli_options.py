@@ -53,6 +53,8 @@ def scripts(tmp_path: Path) -> Path:
     (tmp_path / "binary.raft").write_bytes(b"cluster nodes=3\n\x00\x01\x02\xff\n")
     (tmp_path / "latin1.raft").write_bytes("say café\n".encode("latin-1"))
     (tmp_path / "huge.raft").write_text("cluster nodes=12\n", encoding="utf-8")
+    (tmp_path / "big.raft").write_text("#" * 2**20 + "\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.raft")
     return tmp_path
 
 
@@ -70,6 +72,10 @@ BAD_INPUT: list[tuple[list[str], str]] = [
     (["binary.raft"], r"binary\.raft: not a text file \(it contains NUL bytes\)"),
     (["latin1.raft"], r"latin1\.raft: not UTF-8 text \(bad byte at offset \d+\)"),
     (["huge.raft"], r"raftviz: the TUI shows 3 to 9 nodes, the script asks for 12"),
+    (["big.raft"], r"big\.raft: too large for a script: over 1048576 bytes \(1 MiB\)"),
+    (["pipe.raft"], r"pipe\.raft: not a regular file, so not a script"),
+    (["/dev/null"], r"/dev/null: not a regular file, so not a script"),
+    ([""], r"raftviz: no script given \(the file name is empty\)"),
     (["--bogus"], r"raftviz: unrecognized arguments: --bogus"),
     (["a.raft", "b.raft"], r"raftviz: unrecognized arguments: b\.raft"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from importlib import resources
@@ -137,6 +138,38 @@ def test_missing_and_binary_files_are_one_line_errors(tmp_path: Path) -> None:
         assert len(result.stderr.splitlines()) == 1
         assert result.stderr.startswith(f"{path}: ")
         assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("pipe.raft", "{dir}/pipe.raft: not a regular file, so not a script"),
+        ("/dev/null", "/dev/null: not a regular file, so not a script"),
+        (
+            "big.raft",
+            "{dir}/big.raft: too large for a script: over 1048576 bytes (1 MiB)",
+        ),
+        ("", "raftviz run: no script given (the file name is empty)"),
+    ],
+)
+def test_files_that_cannot_be_scripts_are_one_line_errors(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    """A pipe used to block for ever, a device to be read without end, a huge file to be read
+    whole, and an empty name to be taken for the current directory."""
+    (tmp_path / "big.raft").write_text("#" * 2**20 + "\n")
+    os.mkfifo(tmp_path / "pipe.raft")
+    path = name if name in ("", "/dev/null") else str(tmp_path / name)
+    result = subprocess.run(
+        [sys.executable, "-m", "raftviz", "run", path],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=20,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == message.format(dir=tmp_path) + "\n"
 
 
 def test_runtime_errors_are_failures_not_tracebacks(

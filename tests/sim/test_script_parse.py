@@ -6,6 +6,7 @@ import unicodedata
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from raftviz.core.cluster import Settings
 from raftviz.core.script import (
     COMMANDS,
     MAX_DURATION_MS,
+    MAX_SCRIPT_BYTES,
     MAX_TICK_COUNT,
     MSG_TYPES,
     ROLES,
@@ -781,10 +783,30 @@ def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     path = tmp_path / "secret.raft"
     path.write_text("heal\n")
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, mode: str) -> BinaryIO:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
     with pytest.raises(ScriptError) as info:
         load_script(path)
     assert str(info.value) == f"{path}: cannot read it: Permission denied"
+
+
+def test_only_a_regular_file_is_a_script() -> None:
+    """Reading a device whole may never end (`/dev/zero` grew to gigabytes); a pipe is tried by
+    the command-line tests, in a subprocess, since opening one here could block the tests."""
+    with pytest.raises(ScriptError) as info:
+        load_script("/dev/null")
+    assert str(info.value) == "/dev/null: not a regular file, so not a script"
+
+
+def test_a_script_is_at_most_one_mebibyte(tmp_path: Path) -> None:
+    path = tmp_path / "big.raft"
+    line = "heal # padding\n"
+    path.write_text(line * (MAX_SCRIPT_BYTES // len(line)))
+    assert len(load_script(path).commands) == MAX_SCRIPT_BYTES // len(line)
+    with path.open("a") as file:
+        file.write(line)
+    with pytest.raises(ScriptError) as info:
+        load_script(path)
+    assert str(info.value) == f"{path}: too large for a script: over 1048576 bytes (1 MiB)"
