@@ -24,6 +24,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _seed(text: str) -> int:
+    """`--seed`, by the rule of the script's `cluster seed=`, so that a run's saved session
+    loads with the seed the run had."""
+    from raftviz.core.script import parse_seed
+
+    try:
+        return parse_seed(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _build_parser() -> _Parser:
     parser = _Parser(prog="raftviz", description="See Raft work, the way etcd does it.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -37,7 +48,7 @@ def _build_parser() -> _Parser:
     run = sub.add_parser("run", help="run a script headless, as fast as possible")
     run.add_argument("file", help="a raftviz script, or a built-in scenario's name")
     run.add_argument("--json", action="store_true", help="print one JSON report")
-    run.add_argument("--seed", type=int, help="override the script's cluster seed")
+    run.add_argument("--seed", type=_seed, help="override the script's cluster seed")
 
     bench = sub.add_parser("bench", help="measure performance")
     bench.add_argument("target", choices=["core", "sim", "ui"], help="what to measure")
@@ -65,7 +76,7 @@ def _build_tui_parser() -> _Parser:
         help="a script to play, or the name of a built-in scenario (e.g. election)",
     )
     parser.add_argument("--nodes", type=int, help="cluster size, 3 to 9 (default 5)")
-    parser.add_argument("--seed", type=int, help="seed of the run (default 1)")
+    parser.add_argument("--seed", type=_seed, help="seed of the run (default 1)")
     parser.add_argument(
         "--speed",
         type=float,

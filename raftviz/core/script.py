@@ -31,6 +31,11 @@ NodeRef: TypeAlias = int | Literal["leader"]
 """A node as a script names it: its number, or `leader`, resolved only when the command runs."""
 
 MAX_NODES: Final = 99
+MAX_SEED: Final = 2**63 - 1
+"""Seeds run from 0 to the largest signed 64-bit integer, one range for `cluster seed=` and for
+`--seed`: Python's Random would take any integer, but reads a negative seed as its absolute value
+(-1 ran exactly as 1), and a seed the command line accepted must also load from the session it
+saves. 64 bits are what other tools (etcd's Go among them) can pass on."""
 _DEFAULTS: Final = Settings()
 """The cluster's defaults, so a script's `cluster` line and the simulation never disagree."""
 DEFAULT_TIMEOUT_MS: Final = 60_000
@@ -164,6 +169,16 @@ def _whole(low: int, high: int | None = None) -> Callable[[str, str], int]:
 
 
 _TICKS = _whole(1, MAX_TICK_COUNT)
+_SEED = _whole(0, MAX_SEED)
+
+
+def parse_seed(text: str) -> int:
+    """A seed given on the command line, read by the same rule as `cluster seed=`; raises
+    ValueError naming the problem."""
+    try:
+        return _SEED("seed", text)
+    except _Bad as bad:
+        raise ValueError(str(bad)) from None
 
 
 def _node_number(text: str, nodes: int, *, none: int | None = None) -> int:
@@ -961,7 +976,7 @@ def _cluster(args: _Args) -> ClusterCmd:
     default = ClusterCmd()
     cluster = ClusterCmd(
         nodes=args.option("nodes", _whole(1, MAX_NODES), default.nodes),
-        seed=args.option("seed", _whole(0), default.seed),
+        seed=args.option("seed", _SEED, default.seed),
         prevote=args.option("prevote", _bool, default.prevote),
         checkquorum=args.option("checkquorum", _bool, default.checkquorum),
         election_tick=args.option("election-tick", _TICKS, default.election_tick),

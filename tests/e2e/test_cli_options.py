@@ -58,6 +58,7 @@ def scripts(tmp_path: Path) -> Path:
     return tmp_path
 
 
+SEED_RULE = "seed must be a whole number from 0 to 9223372036854775807"
 BAD_INPUT: list[tuple[list[str], str]] = [
     (["--nodes", "12"], r"raftviz: --nodes must be between 3 and 9, got 12"),
     (["--nodes", "2"], r"raftviz: --nodes must be between 3 and 9, got 2"),
@@ -76,6 +77,9 @@ BAD_INPUT: list[tuple[list[str], str]] = [
     (["pipe.raft"], r"pipe\.raft: not a regular file, so not a script"),
     (["/dev/null"], r"/dev/null: not a regular file, so not a script"),
     ([""], r"raftviz: no script given \(the file name is empty\)"),
+    (["--seed", "-1"], rf"raftviz: argument --seed: {SEED_RULE}, got -1"),
+    (["--seed", "1" * 31], rf"raftviz: argument --seed: {SEED_RULE}, got 1{{31}}"),
+    (["--seed", "abc"], rf"raftviz: argument --seed: {SEED_RULE}, got abc"),
     (["--bogus"], r"raftviz: unrecognized arguments: --bogus"),
     (["a.raft", "b.raft"], r"raftviz: unrecognized arguments: b\.raft"),
 ]

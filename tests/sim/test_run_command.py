@@ -95,6 +95,31 @@ def test_seed_override_changes_the_run(tmp_path: Path, capsys: pytest.CaptureFix
     assert (outs[0]["time_ms"], outs[0]["leader"]) != (outs[2]["time_ms"], outs[2]["leader"])
 
 
+@pytest.mark.parametrize("seed", ["-5", "-1", "9223372036854775808", "1" * 31, "abc", "1.5"])
+def test_a_seed_a_script_would_refuse_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: str
+) -> None:
+    """`--seed -1` used to run exactly as seed 1, and seeds the saved script would refuse ran."""
+    script = tmp_path / "s.raft"
+    script.write_text("run until leader\n")
+    with pytest.raises(SystemExit) as exit:
+        main(["run", "--seed", seed, str(script)])
+    assert exit.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "raftviz run: argument --seed: seed must be a whole number"
+        f" from 0 to 9223372036854775807, got {seed}\n"
+    )
+
+
+def test_the_largest_seed_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "s.raft"
+    script.write_text("run until leader\n")
+    assert main(["run", "--json", "--seed", str(2**63 - 1), str(script)]) == 0
+    assert json.loads(capsys.readouterr().out)["seed"] == 2**63 - 1
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

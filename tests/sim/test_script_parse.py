@@ -17,6 +17,7 @@ from raftviz.core.script import (
     COMMANDS,
     MAX_DURATION_MS,
     MAX_SCRIPT_BYTES,
+    MAX_SEED,
     MAX_TICK_COUNT,
     MSG_TYPES,
     ROLES,
@@ -67,6 +68,7 @@ from raftviz.core.script import (
     load_script,
     parse_command,
     parse_script,
+    parse_seed,
 )
 
 
@@ -449,7 +451,7 @@ def test_scripts_round_trip(script_commands: list[Command]) -> None:
         st.integers(1, 20),
         st.integers(1, 20),
         st.integers(1, 10**6),
-        st.integers(0, 2**64),
+        st.integers(0, MAX_SEED),
         st.booleans(),
         st.booleans(),
         latencies,
@@ -460,6 +462,24 @@ def test_scripts_round_trip(script_commands: list[Command]) -> None:
 )
 def test_any_cluster_round_trips(cluster: ClusterCmd) -> None:
     assert parse_script(cluster.to_text(), "saved.raft").cluster == cluster
+
+
+@given(st.integers(-(2**70), 2**70).map(str) | st.text())
+def test_a_seed_the_command_line_accepts_is_one_a_saved_script_accepts(text: str) -> None:
+    """`--seed` and `cluster seed=` read a seed by one rule (0 to 2**63-1), so a run started with
+    any accepted seed saves a `cluster` line that loads back with that seed."""
+    try:
+        seed = parse_seed(text)
+    except ValueError as error:
+        assert (
+            str(error)
+            == f"seed must be a whole number from 0 to {MAX_SEED}, got {text or 'nothing'}"
+        )
+        assert not (text.isascii() and text.isdigit() and int(text) <= MAX_SEED)
+    else:
+        assert 0 <= seed == int(text) <= MAX_SEED == 2**63 - 1
+        saved = ClusterCmd(seed=seed).to_text()
+        assert parse_script(saved, "saved.raft").cluster.seed == seed
 
 
 # ------------------------------------------------------------------ errors
@@ -599,7 +619,11 @@ def test_errors_in_a_script_name_file_and_line(line: str, problem: str) -> None:
     [
         ("cluster nodes=100", "nodes must be a whole number from 1 to 99, got 100"),
         ("cluster nodes=0", "nodes must be a whole number from 1 to 99, got 0"),
-        ("cluster seed=-1", "seed must be a whole number of at least 0, got -1"),
+        ("cluster seed=-1", "seed must be a whole number from 0 to 9223372036854775807, got -1"),
+        (
+            "cluster seed=9223372036854775808",
+            "seed must be a whole number from 0 to 9223372036854775807, got 9223372036854775808",
+        ),
         ("cluster prevote=yes", "prevote must be true or false, got yes"),
         ("cluster auto-tick=1", "auto-tick must be true or false, got 1"),
         ("cluster loss=2", "loss must be a probability between 0 and 1, got 2"),
