@@ -17,10 +17,13 @@ EXIT_USAGE = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line and exit with code 2."""
+    """argparse, but errors are one line (what the user typed in it escaped) and exit with code
+    2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: {message}", file=sys.stderr)
+        from raftviz.core.describe import escape
+
+        print(escape(f"{self.prog}: {message}"), file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -95,6 +98,7 @@ def _build_tui_parser() -> _Parser:
 def _tui(argv: Sequence[str]) -> int:
     import dataclasses
 
+    from raftviz.core.describe import escape
     from raftviz.core.script import ClusterCmd, Located, ScriptError, load_script
 
     args = _build_tui_parser().parse_args(argv)
@@ -118,7 +122,7 @@ def _tui(argv: Sequence[str]) -> int:
         cluster, commands = script.cluster, script.commands
         if args.nodes is not None and cluster.nodes != args.nodes:
             print(
-                f"{args.script}: the script's cluster has {cluster.nodes} nodes; "
+                f"{escape(args.script)}: the script's cluster has {cluster.nodes} nodes; "
                 f"--nodes {args.nodes} contradicts it",
                 file=sys.stderr,
             )
@@ -177,11 +181,12 @@ def _scenario_path(name: str) -> str:
 
 
 def _conform(paths: list[Path], diff: bool) -> int:
+    from raftviz.core.describe import escape
     from raftviz.core.interaction import collect_files, run_file
 
     for p in paths:
         if not p.exists():
-            print(f"raftviz conform: {p}: no such file or directory", file=sys.stderr)
+            print(f"raftviz conform: {escape(str(p))}: no such file or directory", file=sys.stderr)
             return EXIT_USAGE
     files = collect_files(paths)
     if not files:

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import TextIO
 
-from raftviz.core.describe import describe_event, format_time
+from raftviz.core.describe import describe_event, escape, format_time
 from raftviz.core.executor import Executor
 from raftviz.core.script import ScriptError, load_script
 
@@ -53,7 +53,7 @@ def run_script(path: str, *, as_json: bool, seed: int | None, out: TextIO | None
         flush()
         if not ok and not as_json:
             f = executor.failures[-1]
-            out.write(f"{path}:{f.line}: FAILED {f.command}: {f.message}\n")
+            out.write(escape(f"{path}:{f.line}: FAILED {f.command}: {f.message}") + "\n")
     ok = not executor.failures and not cluster.violations
     if as_json:
         json.dump(_report(executor, ok), out, indent=2)

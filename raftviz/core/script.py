@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import ClassVar, Final, Literal, TypeAlias, TypeVar
 
 from raftviz.core.cluster import Settings
+from raftviz.core.describe import escape
 
 NodeRef: TypeAlias = int | Literal["leader"]
 """A node as a script names it: its number, or `leader`, resolved only when the command runs."""
@@ -83,15 +84,16 @@ class ScriptError(ValueError):
     """A mistake a user made in a script or at the prompt.
 
     Its text is always one line naming the place and the problem, so a caller can print it as is
-    and exit with code 2. `line` is None when the problem is the file itself. It is a ValueError
-    so that callers promising "ValueError on bad input" (the controller) need no translation.
+    and exit with code 2: what is not printable in the file's name or in the text it quotes is
+    escaped. `line` is None when the problem is the file itself. It is a ValueError so that
+    callers promising "ValueError on bad input" (the controller) need no translation.
     """
 
     def __init__(self, filename: str, line: int | None, problem: str) -> None:
         self.filename = filename
         self.line = line
-        self.problem = " ".join(problem.splitlines())
-        where = filename if line is None else f"{filename}:{line}"
+        self.problem = escape(" ".join(problem.splitlines()))
+        where = escape(filename) if line is None else f"{escape(filename)}:{line}"
         super().__init__(f"{where}: {self.problem}")
 
 

@@ -81,6 +81,7 @@ BAD_INPUT: list[tuple[list[str], str]] = [
     (["--seed", "1" * 31], rf"raftviz: argument --seed: {SEED_RULE}, got 1{{31}}"),
     (["--seed", "abc"], rf"raftviz: argument --seed: {SEED_RULE}, got abc"),
     (["--bogus"], r"raftviz: unrecognized arguments: --bogus"),
+    (["--bogus\x1b[2J"], r"raftviz: unrecognized arguments: --bogus\\x1b\[2J"),
     (["a.raft", "b.raft"], r"raftviz: unrecognized arguments: b\.raft"),
 ]
 """Arguments, and the one line (a regular expression) that must reject them."""

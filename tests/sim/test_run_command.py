@@ -13,7 +13,8 @@ import pytest
 
 from raftviz.cli import main
 from raftviz.core.cluster import Cluster
-from raftviz.core.events import Event
+from raftviz.core.describe import describe_event
+from raftviz.core.events import Event, Narration
 
 SCENARIOS = sorted(
     p.name for p in resources.files("raftviz.scenarios").iterdir() if p.name.endswith(".raft")
@@ -259,3 +260,54 @@ def test_a_long_command_s_events_are_handed_over_as_it_runs(
     main(["run", *(["--json"] if as_json else []), str(script)])
     assert max(batches) < 2_000 < sum(batches)
     assert capsys.readouterr().out
+
+
+def test_narration_cannot_drive_the_terminal() -> None:
+    """`say "<ESC>[2J<ESC>]0;pwned<BEL>"` cleared the screen and set the window title: the
+    parser now refuses control characters, and the output escapes whatever is not printable
+    anyway, the way it escapes proposal data."""
+    text = "\x1b[2J\x1b]0;pwned\x07 \u202e"
+    assert describe_event(Narration(0, 1, text, False)) == r"say \x1b[2J\x1b]0;pwned\x07 \u202e"
+    assert describe_event(Narration(0, 1, text, True)) == r"mark \x1b[2J\x1b]0;pwned\x07 \u202e"
+    assert describe_event(Narration(0, 1, 'a "quoted" \\ word', False)) == 'say a "quoted" \\ word'
+
+
+def test_user_text_is_printed_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Text the parser accepts may still hold characters a terminal acts on (a bidi override
+    reorders the line); narration, failure lines quoting commands and values, and the file's
+    own name are all printed with them escaped."""
+    script = tmp_path / "evil\x1b[2J.raft"
+    script.write_text(
+        'cluster seed=1\nrun until leader\nsay "txt\u202eexe"\nmark \u202e\n'
+        "propose x=\u202e\nrun 1s\nexpect node=1 kv.x=\u202d\n",
+        encoding="utf-8",
+    )
+    assert main(["run", str(script)]) == 1
+    out = capsys.readouterr().out
+    assert out.isascii() and out.replace("\n", "").isprintable()
+    lines = out.splitlines()
+    events = [line.lstrip().partition(" ")[2] for line in lines]
+    assert [event for event in events if event.startswith(("say ", "mark "))] == [
+        r"say txt\u202eexe",
+        r"mark \u202e",
+    ]
+    name = str(script).replace("\x1b", r"\x1b")
+    assert lines[-2] == (
+        rf"{name}:7: FAILED expect node=1 kv.x=\u202d: expected node 1 kv.x=\u202d, got \u202e"
+    )
+
+
+def test_a_script_error_is_printed_escaped(tmp_path: Path) -> None:
+    script = tmp_path / "evil\x1b[2J.raft"
+    script.write_text("bogus\u202e\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "raftviz", "run", str(script)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=20,
+        check=False,
+    )
+    name = str(script).replace("\x1b", r"\x1b")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == rf"{name}:1: unknown command bogus\u202e" + "\n"
