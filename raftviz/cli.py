@@ -7,6 +7,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -38,6 +39,34 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _speed(text: str) -> float:
+    """A finite speed above 0: float() alone would take nan, inf and negatives too."""
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = math.nan
+    if not (math.isfinite(speed) and speed > 0):
+        raise argparse.ArgumentTypeError(f"the speed must be a positive number, got {text}")
+    return speed
+
+
+_VALUED_OPTIONS = ("--nodes", "--seed", "--speed")
+"""The options with a numeric value, which may start with '-'."""
+
+
+def _glue_values(argv: Sequence[str]) -> list[str]:
+    """`--speed -inf` as `--speed=-inf`: argparse takes an argument that starts with '-' for an
+    option unless it looks like a plain negative number, and would answer that --speed "expected
+    one argument" instead of judging -inf (or -1e3) as a speed."""
+    glued: list[str] = []
+    for arg in argv:
+        if glued and glued[-1] in _VALUED_OPTIONS and arg.startswith("-"):
+            glued[-1] += f"={arg}"
+        else:
+            glued.append(arg)
+    return glued
+
+
 def _build_parser() -> _Parser:
     parser = _Parser(prog="raftviz", description="See Raft work, the way etcd does it.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -47,14 +76,17 @@ def _build_parser() -> _Parser:
     )
     conform.add_argument("paths", nargs="+", type=Path, help="files or folders of .txt files")
     conform.add_argument("--diff", action="store_true", help="show a unified diff on failure")
+    conform.set_defaults(parser=conform)
 
     run = sub.add_parser("run", help="run a script headless, as fast as possible")
     run.add_argument("file", help="a raftviz script, or a built-in scenario's name")
     run.add_argument("--json", action="store_true", help="print one JSON report")
     run.add_argument("--seed", type=_seed, help="override the script's cluster seed")
+    run.set_defaults(parser=run)
 
     bench = sub.add_parser("bench", help="measure performance")
     bench.add_argument("target", choices=["core", "sim", "ui"], help="what to measure")
+    bench.set_defaults(parser=bench)
     return parser
 
 
@@ -82,7 +114,7 @@ def _build_tui_parser() -> _Parser:
     parser.add_argument("--seed", type=_seed, help="seed of the run (default 1)")
     parser.add_argument(
         "--speed",
-        type=float,
+        type=_speed,
         default=DEFAULT_SPEED,
         help=f"simulated/wall time (default {DEFAULT_SPEED})",
     )
@@ -104,9 +136,6 @@ def _tui(argv: Sequence[str]) -> int:
     args = _build_tui_parser().parse_args(argv)
     if args.nodes is not None and not 3 <= args.nodes <= 9:
         print(f"raftviz: --nodes must be between 3 and 9, got {args.nodes}", file=sys.stderr)
-        return EXIT_USAGE
-    if not args.speed > 0:
-        print(f"raftviz: --speed must be positive, got {args.speed}", file=sys.stderr)
         return EXIT_USAGE
     if args.script == "":
         print(f"raftviz: {NO_SCRIPT}", file=sys.stderr)
@@ -204,10 +233,13 @@ def _conform(paths: list[Path], diff: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _glue_values(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help"):
         return _tui(argv)
-    args = _build_parser().parse_args(argv)
+    args, extra = _build_parser().parse_known_args(argv)
+    if extra:
+        # Only the subcommand takes arguments: name it, not plain `raftviz`, as their refuser.
+        args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "conform":
         return _conform(args.paths, args.diff)
     if args.command == "run":

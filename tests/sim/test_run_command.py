@@ -114,6 +114,27 @@ def test_a_seed_a_script_would_refuse_is_refused(
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["election", "extra"], "raftviz run: unrecognized arguments: extra"),
+        (["--bogus", "election"], "raftviz run: unrecognized arguments: --bogus"),
+        ([], "raftviz run: the following arguments are required: file"),
+        (["--seed", "-inf", "election"], "raftviz run: argument --seed: seed must be a whole"),
+    ],
+)
+def test_run_s_usage_errors_name_raftviz_run(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    """They used to blame plain `raftviz` for an argument that only `raftviz run` refused."""
+    with pytest.raises(SystemExit) as exit:
+        main(["run", *args])
+    assert exit.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(message) and captured.err.count("\n") == 1
+
+
 def test_the_largest_seed_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     script = tmp_path / "s.raft"
     script.write_text("run until leader\n")
