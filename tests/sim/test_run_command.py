@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from raftviz.cli import main
-from raftviz.core.cluster import Cluster
+from raftviz.core.cluster import Cluster, Settings
 from raftviz.core.describe import describe_event
 from raftviz.core.events import Event, Narration
+from raftviz.core.executor import Executor
+from raftviz.core.script import ClusterCmd, RunCmd
 
 SCENARIOS = sorted(
     p.name for p in resources.files("raftviz.scenarios").iterdir() if p.name.endswith(".raft")
@@ -281,6 +283,22 @@ def test_a_long_command_s_events_are_handed_over_as_it_runs(
     main(["run", *(["--json"] if as_json else []), str(script)])
     assert max(batches) < 2_000 < sum(batches)
     assert capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_run_in_slices_is_the_same_run(seed: int) -> None:
+    """Handing events over between slices changes nothing: the events of a sliced `run` are those
+    of the cluster advanced in one go."""
+    whole = Cluster(Settings(seed=seed, loss=0.1, dup=0.1))
+    whole.advance_to(120_500)
+    batches: list[list[Event]] = []
+    executor = Executor(ClusterCmd(seed=seed, loss=0.1, dup=0.1))
+    executor.on_progress = lambda: batches.append(executor.cluster.drain())
+    executor.execute(RunCmd(120_500))
+    batches.append(executor.cluster.drain())
+    assert len(batches) > 100
+    assert [event for batch in batches for event in batch] == whole.drain()
+    assert executor.cluster.time_ms == whole.time_ms == 120_500
 
 
 def test_narration_cannot_drive_the_terminal() -> None:
