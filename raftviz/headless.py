@@ -13,7 +13,7 @@ import json
 import sys
 from typing import TextIO
 
-from raftviz.core.describe import describe_event, format_time
+from raftviz.core.describe import describe_event, escape, format_time
 from raftviz.core.executor import Executor
 from raftviz.core.script import ScriptError, load_script
 
@@ -35,10 +35,8 @@ def run_script(path: str, *, as_json: bool, seed: int | None, out: TextIO | None
         if not as_json:
             printed.append(text)
 
-    executor = Executor(cluster_cmd, output=show)
-    cluster = executor.cluster
-
     def flush() -> None:
+        """Print the events so far (or, for --json, only drop them), then the output."""
         for event in cluster.drain():
             line = None if as_json else describe_event(event)
             if line is not None:
@@ -47,12 +45,15 @@ def run_script(path: str, *, as_json: bool, seed: int | None, out: TextIO | None
             out.write(text + "\n")
         printed.clear()
 
+    executor = Executor(cluster_cmd, output=show, on_progress=flush)
+    cluster = executor.cluster
+
     for located in script.commands:
         ok = executor.run(located.command, located.line)
         flush()
         if not ok and not as_json:
             f = executor.failures[-1]
-            out.write(f"{path}:{f.line}: FAILED {f.command}: {f.message}\n")
+            out.write(escape(f"{path}:{f.line}: FAILED {f.command}: {f.message}") + "\n")
     ok = not executor.failures and not cluster.violations
     if as_json:
         json.dump(_report(executor, ok), out, indent=2)

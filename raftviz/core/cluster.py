@@ -366,11 +366,10 @@ class Cluster:
 
     # ------------------------------------------------------------------ Raft inputs
 
-    def tick(self, id: int, count: int = 1) -> None:
+    def tick(self, id: int) -> None:
         node = self.live(id)
-        for _ in range(count):
-            node.raw.tick()
-            self._process(node)
+        node.raw.tick()
+        self._process(node)
 
     def campaign(self, id: int) -> None:
         node = self.live(id)

@@ -23,30 +23,30 @@ from raftviz.core.raft import Raft
 from raftviz.core.rawnode import Ready
 
 
+def escape(s: str) -> str:
+    """`s` with Go's escapes (as in `%q`) for every character that is not printable: control
+    characters, bidi overrides, separators. Text a user wrote (a narration, a stored value, a file
+    name) is shown through this, so it cannot clear a terminal, set its title or reorder a line."""
+    if s.isprintable():
+        return s
+    return "".join(ch if ch.isprintable() else _go_escape(ch) for ch in s)
+
+
+def _go_escape(ch: str) -> str:
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    code = ord(ch)
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def go_quote(s: str) -> str:
     """Go's %q for a string: double quotes, with Go's escapes for quotes and non-printables."""
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
+    return '"' + escape(s.replace("\\", "\\\\").replace('"', '\\"')) + '"'
 
 
 def describe_entry(e: Entry) -> str:
@@ -136,7 +136,7 @@ def describe_event(e: Event) -> str | None:
         case SafetyViolation(property=prop, detail=detail):
             return f"VIOLATION {prop}: {detail}"
         case Narration(text=text, mark=mark):
-            return f"mark {text}" if mark else f"say {text}"
+            return f"{'mark' if mark else 'say'} {escape(text)}"
     return None
 
 

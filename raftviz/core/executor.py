@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from raftviz.core.cluster import Cluster, ClusterError, SimNode
 from raftviz.core.describe import describe_progress, describe_raft_state, describe_stable_log
@@ -59,6 +60,10 @@ from raftviz.core.script import (
     TransferLeadershipCmd,
 )
 
+SLICE_MS: Final = 1000
+"""How much simulated time a `run` advances between two calls of `on_progress`: a second holds
+a few hundred events at the default settings, so a caller that takes them there holds no more."""
+
 
 class CommandFailed(Exception):
     """A command that could not hold or be carried out: a failed `expect`, a `run until` that
@@ -74,18 +79,26 @@ class Failure:
 
 class Executor:
     """Runs commands against one cluster. `output` receives text for the user (narration,
-    etcd-format state dumps); `on_pause` is called by `pause` (the TUI waits there)."""
+    etcd-format state dumps); `on_pause` is called by `pause` (the TUI waits there).
+
+    `on_progress` is called between the slices of a long command (every simulated second of a
+    `run`, every event of a `run until`, every tick of a `tick`), so a caller can take the events
+    produced so far instead of letting a day of them pile up in the cluster until the command
+    ends. The slices change nothing in the run itself.
+    """
 
     def __init__(
         self,
         cluster_cmd: ClusterCmd,
         output: Callable[[str], None] = lambda _: None,
         on_pause: Callable[[], None] = lambda: None,
+        on_progress: Callable[[], None] = lambda: None,
     ) -> None:
         self.cluster_cmd = cluster_cmd
         self.cluster = Cluster(cluster_cmd.settings())
         self.output = output
         self.on_pause = on_pause
+        self.on_progress = on_progress
         self.failures: list[Failure] = []
 
     # ------------------------------------------------------------------ entry points
@@ -116,7 +129,7 @@ class Executor:
                     if not c.step_event():
                         raise CommandFailed("nothing is scheduled to happen")
             case RunCmd(duration_ms=ms):
-                c.advance_to(c.time_ms + ms)
+                self._advance_to(c.time_ms + ms)
             case RunUntilCmd(condition=cond, timeout_ms=timeout):
                 self._run_until(cond, timeout)
             case StabilizeCmd():
@@ -126,11 +139,11 @@ class Executor:
             case CampaignCmd(node=n):
                 c.campaign(self.node(n))
             case TickCmd(node=n, count=k):
-                c.tick(self.node(n), k)
+                self._tick(self.node(n), k)
             case TickElectionCmd(node=n):
-                c.tick(self.node(n), c.settings.election_tick)
+                self._tick(self.node(n), c.settings.election_tick)
             case TickHeartbeatCmd(node=n):
-                c.tick(self.node(n), c.settings.heartbeat_tick)
+                self._tick(self.node(n), c.settings.heartbeat_tick)
             case ProposeCmd(data=data, node=n):
                 c.propose(self.node(n), data)
             case TransferLeadershipCmd(frm=a, to=b):
@@ -180,6 +193,22 @@ class Executor:
             case StatusCmd(node=n):
                 self.output(self.status(self.node(n)))
 
+    # ------------------------------------------------------------------ long commands
+
+    def _advance_to(self, time_ms: int) -> None:
+        """`Cluster.advance_to`, a slice at a time: the cluster runs the same events either way,
+        since nothing but those events happens in between."""
+        c = self.cluster
+        while c.time_ms + SLICE_MS < time_ms:
+            c.advance_to(c.time_ms + SLICE_MS)
+            self.on_progress()
+        c.advance_to(time_ms)
+
+    def _tick(self, id: int, count: int) -> None:
+        for _ in range(count):
+            self.cluster.tick(id)
+            self.on_progress()
+
     # ------------------------------------------------------------------ nodes
 
     def node(self, ref: NodeRef) -> int:
@@ -206,6 +235,7 @@ class Executor:
                 why = "nothing left to happen" if t is None else f"timed out after {timeout_ms}ms"
                 raise CommandFailed(f"{why}: {problem}")
             c.step_event()
+            self.on_progress()
         # It held after some event: finish that millisecond, as a saved `run Xms` would.
         c.advance_to(c.time_ms)
 

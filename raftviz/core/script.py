@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -25,15 +26,34 @@ from pathlib import Path
 from typing import ClassVar, Final, Literal, TypeAlias, TypeVar
 
 from raftviz.core.cluster import Settings
+from raftviz.core.describe import escape
 
 NodeRef: TypeAlias = int | Literal["leader"]
 """A node as a script names it: its number, or `leader`, resolved only when the command runs."""
 
 MAX_NODES: Final = 99
+MAX_SEED: Final = 2**63 - 1
+"""Seeds run from 0 to the largest signed 64-bit integer, one range for `cluster seed=` and for
+`--seed`: Python's Random would take any integer, but reads a negative seed as its absolute value
+(-1 ran exactly as 1), and a seed the command line accepted must also load from the session it
+saves. 64 bits are what other tools (etcd's Go among them) can pass on."""
 _DEFAULTS: Final = Settings()
 """The cluster's defaults, so a script's `cluster` line and the simulation never disagree."""
 DEFAULT_TIMEOUT_MS: Final = 60_000
 """How long `run until` waits by default, in simulated time."""
+MAX_DURATION_MS: Final = 24 * 60 * 60 * 1000
+"""The longest duration a script may give (`run`, `timeout=`, and `tick` and `latency` too): one
+simulated day. Headless, a simulated day of a five-node cluster at the default settings takes about
+two minutes; without a bound, `run 999999999999999m` was accepted and never ended."""
+MAX_SCRIPT_BYTES: Final = 1 << 20
+"""The largest script file loaded, 1 MiB: some 50000 lines, beyond any scenario or saved session,
+while a file is read whole before its first line is parsed, so a bigger one (or an endless one)
+would only eat memory before any error could be shown."""
+MAX_TICK_COUNT: Final = 100_000
+"""The most ticks one command may give a node: `tick count=`, and `tick-election` /
+`tick-heartbeat` through election-tick and heartbeat-tick. A node's ticks are processed at once,
+without the clock moving, so this bounds the command's work: 100000 ticks take seconds and are
+more than any timeout worth stepping through; a billion never ended."""
 
 MSG_TYPES: Final = (
     "MsgHup",
@@ -64,15 +84,16 @@ class ScriptError(ValueError):
     """A mistake a user made in a script or at the prompt.
 
     Its text is always one line naming the place and the problem, so a caller can print it as is
-    and exit with code 2. `line` is None when the problem is the file itself. It is a ValueError
-    so that callers promising "ValueError on bad input" (the controller) need no translation.
+    and exit with code 2: what is not printable in the file's name or in the text it quotes is
+    escaped. `line` is None when the problem is the file itself. It is a ValueError so that
+    callers promising "ValueError on bad input" (the controller) need no translation.
     """
 
     def __init__(self, filename: str, line: int | None, problem: str) -> None:
         self.filename = filename
         self.line = line
-        self.problem = " ".join(problem.splitlines())
-        where = filename if line is None else f"{filename}:{line}"
+        self.problem = escape(" ".join(problem.splitlines()))
+        where = escape(filename) if line is None else f"{escape(filename)}:{line}"
         super().__init__(f"{where}: {self.problem}")
 
 
@@ -103,6 +124,11 @@ def _duration(key: str, text: str) -> int:
     ms = Fraction(number) * _UNIT_MS[unit]
     if ms.denominator != 1:
         raise _Bad(f"{key}: a duration must be a whole number of milliseconds, got {text}")
+    if ms > MAX_DURATION_MS:
+        raise _Bad(
+            f"{key}: a duration can be at most {_ms_text(MAX_DURATION_MS)} (one simulated day),"
+            f" got {text}"
+        )
     return int(ms)
 
 
@@ -142,6 +168,19 @@ def _whole(low: int, high: int | None = None) -> Callable[[str, str], int]:
         raise _Bad(f"{key} must be a whole number {bounds}, got {text or 'nothing'}")
 
     return read
+
+
+_TICKS = _whole(1, MAX_TICK_COUNT)
+_SEED = _whole(0, MAX_SEED)
+
+
+def parse_seed(text: str) -> int:
+    """A seed given on the command line, read by the same rule as `cluster seed=`; raises
+    ValueError naming the problem."""
+    try:
+        return _SEED("seed", text)
+    except _Bad as bad:
+        raise ValueError(str(bad)) from None
 
 
 def _node_number(text: str, nodes: int, *, none: int | None = None) -> int:
@@ -204,6 +243,23 @@ class _Token:
 
     word: str
     value: _Value | None = None
+
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""What no line may hold: C0 controls but tab, DEL, C1 controls and Unicode's line and
+paragraph separators. A line ends only at a line feed, so anything else that some reader could
+take for a line break (form feed, NEL, U+2028...) would split a line for that reader and not for
+the parser; and a saved command must load back as the same command, while a terminal would act on
+the others rather than show them."""
+
+
+def _refuse_controls(line: str) -> None:
+    found = _CONTROL.search(line)
+    if found:
+        raise _Bad(
+            f"control character U+{ord(found[0]):04X} is not allowed (column {found.start() + 1});"
+            " tab is the only one a line may hold"
+        )
 
 
 def _tokenize(line: str) -> list[_Token]:
@@ -935,11 +991,11 @@ def _cluster(args: _Args) -> ClusterCmd:
     default = ClusterCmd()
     cluster = ClusterCmd(
         nodes=args.option("nodes", _whole(1, MAX_NODES), default.nodes),
-        seed=args.option("seed", _whole(0), default.seed),
+        seed=args.option("seed", _SEED, default.seed),
         prevote=args.option("prevote", _bool, default.prevote),
         checkquorum=args.option("checkquorum", _bool, default.checkquorum),
-        election_tick=args.option("election-tick", _whole(1), default.election_tick),
-        heartbeat_tick=args.option("heartbeat-tick", _whole(1), default.heartbeat_tick),
+        election_tick=args.option("election-tick", _TICKS, default.election_tick),
+        heartbeat_tick=args.option("heartbeat-tick", _TICKS, default.heartbeat_tick),
         tick_ms=args.option("tick", _duration, default.tick_ms),
         latency_ms=args.latency(default.latency_ms),
         loss=args.option("loss", _probability, default.loss),
@@ -1066,7 +1122,7 @@ _TABLE: tuple[tuple[str, _Parser], ...] = (
         lambda args: DeliverMsgsCmd(args.node(), args.option("type", _msg_type, None)),
     ),
     ("campaign N", _one_node(CampaignCmd)),
-    ("tick N [count=1]", lambda args: TickCmd(args.node(), args.option("count", _whole(1), 1))),
+    ("tick N [count=1]", lambda args: TickCmd(args.node(), args.option("count", _TICKS, 1))),
     ("tick-election N", _one_node(TickElectionCmd)),
     ("tick-heartbeat N", _one_node(TickHeartbeatCmd)),
     ("propose [N] DATA", _propose),
@@ -1107,6 +1163,7 @@ _PARSERS: Final = {usage.split()[0]: parse for usage, parse in _TABLE}
 
 def _parse_line(line: str, nodes: int, no_cluster: str | None) -> ClusterCmd | Command | None:
     """`no_cluster` says why `cluster` is refused here, or is None where it is allowed."""
+    _refuse_controls(line)
     tokens = _tokenize(line)
     if not tokens:
         return None
@@ -1140,7 +1197,7 @@ def parse_script(text: str, filename: str, *, nodes: int = 5) -> Script:
     """`nodes` is the cluster size when the script has no `cluster` command of its own."""
     cluster: ClusterCmd | None = None
     commands: list[Located] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(_lines(text), start=1):
         first = cluster is None and not commands
         try:
             command = _parse_line(
@@ -1157,17 +1214,37 @@ def parse_script(text: str, filename: str, *, nodes: int = 5) -> Script:
     return Script(cluster or ClusterCmd(nodes=nodes), tuple(commands))
 
 
+def _lines(text: str) -> list[str]:
+    """Lines end at a line feed (or CR LF) only, never where `str.splitlines()` would also end
+    them (at U+2028, NEL, form feed...): those are refused inside a line instead, so an error's
+    line number is the one every editor shows."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def load_script(path: str | os.PathLike[str], *, nodes: int = 5) -> Script:
-    """Reads and parses a script file; a file that cannot be read is a ScriptError too."""
+    """Reads and parses a script file; a file that cannot be read is a ScriptError too.
+
+    Only a regular file is opened (opening a pipe blocks, a device may never end) and at most
+    MAX_SCRIPT_BYTES of it are read, even from a file whose size the system does not know.
+    """
     filename = os.fspath(path)
+    file = Path(filename)
     try:
-        data = Path(filename).read_bytes()
+        mode = file.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise ScriptError(filename, None, "is a directory, not a script")
+        if not stat.S_ISREG(mode):
+            raise ScriptError(filename, None, "not a regular file, so not a script")
+        with file.open("rb") as stream:
+            data = stream.read(MAX_SCRIPT_BYTES + 1)
     except FileNotFoundError:
         raise ScriptError(filename, None, "no such file") from None
-    except IsADirectoryError:
-        raise ScriptError(filename, None, "is a directory, not a script") from None
     except OSError as err:
         raise ScriptError(filename, None, f"cannot read it: {err.strerror or err}") from None
+    if len(data) > MAX_SCRIPT_BYTES:
+        raise ScriptError(
+            filename, None, f"too large for a script: over {MAX_SCRIPT_BYTES} bytes (1 MiB)"
+        )
     if b"\0" in data:
         raise ScriptError(filename, None, "not a text file (it contains NUL bytes)")
     try:

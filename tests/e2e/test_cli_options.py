@@ -53,16 +53,28 @@ def scripts(tmp_path: Path) -> Path:
     (tmp_path / "binary.raft").write_bytes(b"cluster nodes=3\n\x00\x01\x02\xff\n")
     (tmp_path / "latin1.raft").write_bytes("say café\n".encode("latin-1"))
     (tmp_path / "huge.raft").write_text("cluster nodes=12\n", encoding="utf-8")
+    (tmp_path / "big.raft").write_text("#" * 2**20 + "\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.raft")
     return tmp_path
 
 
+SEED_RULE = "seed must be a whole number from 0 to 9223372036854775807"
+SPEED_RULE = r"raftviz: argument --speed: the speed must be a positive number"
 BAD_INPUT: list[tuple[list[str], str]] = [
     (["--nodes", "12"], r"raftviz: --nodes must be between 3 and 9, got 12"),
     (["--nodes", "2"], r"raftviz: --nodes must be between 3 and 9, got 2"),
     (["--nodes", "five"], r"raftviz: argument --nodes: invalid int value: 'five'"),
-    (["--speed", "0"], r"raftviz: --speed must be positive, got 0(\.0)?"),
-    (["--speed", "-2"], r"raftviz: --speed must be positive, got -2(\.0)?"),
-    (["--speed", "nan"], r"raftviz: --speed must be positive, got nan"),
+    (["--speed", "0"], rf"{SPEED_RULE}, got 0"),
+    (["--speed", "-2"], rf"{SPEED_RULE}, got -2"),
+    (["--speed", "nan"], rf"{SPEED_RULE}, got nan"),
+    (["--speed", "inf"], rf"{SPEED_RULE}, got inf"),
+    (["--speed", "-inf"], rf"{SPEED_RULE}, got -inf"),
+    (["--speed=-inf"], rf"{SPEED_RULE}, got -inf"),
+    (["--speed", "-1e3"], rf"{SPEED_RULE}, got -1e3"),
+    (["--speed", "fast"], rf"{SPEED_RULE}, got fast"),
+    (["--speed"], r"raftviz: argument --speed: expected one argument"),
+    (["--nodes", "abc"], r"raftviz: argument --nodes: invalid int value: 'abc'"),
+    (["--nodes", "-abc"], r"raftviz: argument --nodes: invalid int value: '-abc'"),
     (["--theme", "nope"], r"raftviz: unknown theme 'nope' \(raftviz themes: .*raft-dark.*\)"),
     (["missing.raft"], r"missing\.raft: no such file"),
     (["no-such-scenario"], r"no-such-scenario: no such file"),
@@ -70,7 +82,16 @@ BAD_INPUT: list[tuple[list[str], str]] = [
     (["binary.raft"], r"binary\.raft: not a text file \(it contains NUL bytes\)"),
     (["latin1.raft"], r"latin1\.raft: not UTF-8 text \(bad byte at offset \d+\)"),
     (["huge.raft"], r"raftviz: the TUI shows 3 to 9 nodes, the script asks for 12"),
+    (["big.raft"], r"big\.raft: too large for a script: over 1048576 bytes \(1 MiB\)"),
+    (["pipe.raft"], r"pipe\.raft: not a regular file, so not a script"),
+    (["/dev/null"], r"/dev/null: not a regular file, so not a script"),
+    ([""], r"raftviz: no script given \(the file name is empty\)"),
+    (["--seed", "-1"], rf"raftviz: argument --seed: {SEED_RULE}, got -1"),
+    (["--seed", "1" * 31], rf"raftviz: argument --seed: {SEED_RULE}, got 1{{31}}"),
+    (["--seed", "abc"], rf"raftviz: argument --seed: {SEED_RULE}, got abc"),
+    (["--seed", "-1e3"], rf"raftviz: argument --seed: {SEED_RULE}, got -1e3"),
     (["--bogus"], r"raftviz: unrecognized arguments: --bogus"),
+    (["--bogus\x1b[2J"], r"raftviz: unrecognized arguments: --bogus\\x1b\[2J"),
     (["a.raft", "b.raft"], r"raftviz: unrecognized arguments: b\.raft"),
 ]
 """Arguments, and the one line (a regular expression) that must reject them."""

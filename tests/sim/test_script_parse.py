@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from hypothesis import given
@@ -13,6 +15,10 @@ from hypothesis import strategies as st
 from raftviz.core.cluster import Settings
 from raftviz.core.script import (
     COMMANDS,
+    MAX_DURATION_MS,
+    MAX_SCRIPT_BYTES,
+    MAX_SEED,
+    MAX_TICK_COUNT,
     MSG_TYPES,
     ROLES,
     AlignTimersCmd,
@@ -63,6 +69,7 @@ from raftviz.core.script import (
     load_script,
     parse_command,
     parse_script,
+    parse_seed,
 )
 
 
@@ -308,7 +315,18 @@ def test_durations(text: str, ms: int) -> None:
     assert parse(f"run {text}") == RunCmd(ms)
 
 
-@given(st.integers(0, 10**12))
+def test_the_limits_themselves_are_allowed() -> None:
+    """A day of simulated time and 100000 ticks: long enough for any lesson, short enough that a
+    command always ends."""
+    assert (MAX_DURATION_MS, MAX_TICK_COUNT) == (86_400_000, 100_000)
+    assert parse("run 1440m") == RunCmd(MAX_DURATION_MS)
+    assert parse("run until leader timeout=86400s") == RunUntilCmd(cond(HasLeader()), 86_400_000)
+    assert parse("tick 1 count=100000") == TickCmd(1, MAX_TICK_COUNT)
+    cluster = parse_script("cluster election-tick=100000 heartbeat-tick=99999", "s.raft").cluster
+    assert (cluster.election_tick, cluster.heartbeat_tick) == (100_000, 99_999)
+
+
+@given(st.integers(0, MAX_DURATION_MS))
 def test_durations_round_trip(ms: int) -> None:
     assert parse(RunCmd(ms).to_text()) == RunCmd(ms)
 
@@ -318,7 +336,10 @@ def test_decimal_durations_are_exact(whole: int, thousandths: int, unit: str) ->
     number = Fraction(whole) + Fraction(thousandths, 1000)
     ms = number * {"ms": 1, "s": 1000, "m": 60_000}[unit]
     text = f"run {whole}.{thousandths:03d}{unit}"
-    if ms.denominator == 1:
+    if ms > MAX_DURATION_MS:
+        with pytest.raises(ScriptError, match="at most 1440m"):
+            parse(text)
+    elif ms.denominator == 1:
         assert parse(text) == RunCmd(int(ms))
     else:
         with pytest.raises(ScriptError, match="whole number of milliseconds"):
@@ -333,6 +354,10 @@ node_refs = st.one_of(st.integers(1, NODES), st.just(LEADER))
 probabilities = st.floats(0, 1)
 latencies = st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)).map(lambda t: tuple(sorted(t)))
 kv_keys = st.from_regex(r"[A-Za-z0-9_.\-]+", fullmatch=True)
+line_text = st.text(
+    st.characters(exclude_categories=["Cc", "Cs", "Zl", "Zp"], include_characters="\t")
+)
+"""Any text a line may hold: every character but the control characters other than tab."""
 
 
 @st.composite
@@ -367,7 +392,7 @@ scoped_terms = st.one_of(
     ),
     st.builds(RoleIs, node_refs, st.sampled_from(ROLES)),
     st.builds(LogIs, node_refs, logs()),
-    st.builds(KvIs, node_refs, kv_keys, st.text()),
+    st.builds(KvIs, node_refs, kv_keys, line_text),
 )
 conditions = st.builds(
     lambda unscoped, scoped: Condition(tuple(unscoped + scoped)),
@@ -385,11 +410,11 @@ def partitions(draw: st.DrawFn) -> PartitionCmd:
 
 
 commands = st.one_of(
-    st.builds(RunCmd, st.integers(0, 10**12)),
-    st.builds(RunUntilCmd, conditions, st.integers(0, 10**12)),
+    st.builds(RunCmd, st.integers(0, MAX_DURATION_MS)),
+    st.builds(RunUntilCmd, conditions, st.integers(0, MAX_DURATION_MS)),
     st.builds(DeliverMsgsCmd, node_refs, st.none() | st.sampled_from(MSG_TYPES)),
-    st.builds(TickCmd, node_refs, st.integers(1, 10**6)),
-    st.builds(ProposeCmd, st.text(), node_refs),
+    st.builds(TickCmd, node_refs, st.integers(1, MAX_TICK_COUNT)),
+    st.builds(ProposeCmd, line_text, node_refs),
     st.builds(TransferLeadershipCmd, node_refs, node_refs),
     st.builds(SetRandomizedElectionTimeoutCmd, node_refs, st.integers(1, 10**6)),
     partitions(),
@@ -398,8 +423,8 @@ commands = st.one_of(
         SetCmd, st.none() | probabilities, st.none() | probabilities, st.none() | latencies
     ).filter(lambda settings: settings != SetCmd()),
     st.builds(ExpectCmd, conditions),
-    st.builds(SayCmd, st.text()),
-    st.builds(MarkCmd, st.text()),
+    st.builds(SayCmd, line_text),
+    st.builds(MarkCmd, line_text),
     *(
         st.builds(cls, node_refs)
         for cls in (CampaignCmd, TickElectionCmd, ForgetLeaderCmd, CrashCmd, IsolateCmd, StatusCmd)
@@ -414,12 +439,10 @@ def test_any_command_round_trips_at_the_prompt(command: Command) -> None:
 
 @given(st.lists(commands, max_size=5))
 def test_scripts_round_trip(script_commands: list[Command]) -> None:
-    # A script line cannot hold a line break, even inside quotes.
-    one_line = [c for c in script_commands if len(f"a{c.to_text()}a".splitlines()) == 1]
-    text = "\n".join(["cluster nodes=5"] + [c.to_text() for c in one_line])
+    text = "\n".join(["cluster nodes=5"] + [c.to_text() for c in script_commands])
     script = parse_script(text, "saved.raft")
-    assert [located.command for located in script.commands] == one_line
-    assert [located.line for located in script.commands] == list(range(2, len(one_line) + 2))
+    assert [located.command for located in script.commands] == script_commands
+    assert [located.line for located in script.commands] == list(range(2, len(script_commands) + 2))
 
 
 @given(
@@ -431,7 +454,7 @@ def test_scripts_round_trip(script_commands: list[Command]) -> None:
         st.integers(1, 20),
         st.integers(1, 20),
         st.integers(1, 10**6),
-        st.integers(0, 2**64),
+        st.integers(0, MAX_SEED),
         st.booleans(),
         st.booleans(),
         latencies,
@@ -442,6 +465,24 @@ def test_scripts_round_trip(script_commands: list[Command]) -> None:
 )
 def test_any_cluster_round_trips(cluster: ClusterCmd) -> None:
     assert parse_script(cluster.to_text(), "saved.raft").cluster == cluster
+
+
+@given(st.integers(-(2**70), 2**70).map(str) | st.text())
+def test_a_seed_the_command_line_accepts_is_one_a_saved_script_accepts(text: str) -> None:
+    """`--seed` and `cluster seed=` read a seed by one rule (0 to 2**63-1), so a run started with
+    any accepted seed saves a `cluster` line that loads back with that seed."""
+    try:
+        seed = parse_seed(text)
+    except ValueError as error:
+        assert (
+            str(error)
+            == f"seed must be a whole number from 0 to {MAX_SEED}, got {text or 'nothing'}"
+        )
+        assert not (text.isascii() and text.isdigit() and int(text) <= MAX_SEED)
+    else:
+        assert 0 <= seed == int(text) <= MAX_SEED == 2**63 - 1
+        saved = ClusterCmd(seed=seed).to_text()
+        assert parse_script(saved, "saved.raft").cluster.seed == seed
 
 
 # ------------------------------------------------------------------ errors
@@ -488,7 +529,22 @@ ERRORS = [
     ("crash 1 (", "unexpected '(' at column 9"),
     ("crash 1)", "unexpected ')' at column 8"),
     ("=3", "missing name before '=' at column 1"),
-    ("tick 1 count=0", "count must be a whole number of at least 1, got 0"),
+    ("tick 1 count=0", "count must be a whole number from 1 to 100000, got 0"),
+    ("tick 1 count=1000000000", "count must be a whole number from 1 to 100000, got 1000000000"),
+    ("run 1441m", "run: a duration can be at most 1440m (one simulated day), got 1441m"),
+    ("run 86400001ms", "run: a duration can be at most 1440m (one simulated day), got 86400001ms"),
+    (
+        "run 999999999999999m",
+        "run: a duration can be at most 1440m (one simulated day), got 999999999999999m",
+    ),
+    (
+        "run until leader timeout=999999999999999m",
+        "timeout: a duration can be at most 1440m (one simulated day), got 999999999999999m",
+    ),
+    (
+        "set latency=(1s,86400.001s)",
+        "latency: a duration can be at most 1440m (one simulated day), got 86400.001s",
+    ),
     ("tick 1 count=1 count=2", "count= is given twice"),
     ("tick 1 count=(1,2)", "count takes one value, not a list"),
     ("deliver-msgs 1 type=MsgVot", "unknown message type MsgVot (did you mean MsgVote?)"),
@@ -566,11 +622,27 @@ def test_errors_in_a_script_name_file_and_line(line: str, problem: str) -> None:
     [
         ("cluster nodes=100", "nodes must be a whole number from 1 to 99, got 100"),
         ("cluster nodes=0", "nodes must be a whole number from 1 to 99, got 0"),
-        ("cluster seed=-1", "seed must be a whole number of at least 0, got -1"),
+        ("cluster seed=-1", "seed must be a whole number from 0 to 9223372036854775807, got -1"),
+        (
+            "cluster seed=9223372036854775808",
+            "seed must be a whole number from 0 to 9223372036854775807, got 9223372036854775808",
+        ),
         ("cluster prevote=yes", "prevote must be true or false, got yes"),
         ("cluster auto-tick=1", "auto-tick must be true or false, got 1"),
         ("cluster loss=2", "loss must be a probability between 0 and 1, got 2"),
         ("cluster tick=0ms", "tick must be longer than 0ms"),
+        (
+            "cluster tick=1441m",
+            "tick: a duration can be at most 1440m (one simulated day), got 1441m",
+        ),
+        (
+            "cluster election-tick=100001",
+            "election-tick must be a whole number from 1 to 100000, got 100001",
+        ),
+        (
+            "cluster heartbeat-tick=1000000000",
+            "heartbeat-tick must be a whole number from 1 to 100000, got 1000000000",
+        ),
         ("cluster tick=100", "tick: a duration needs a unit (ms, s or m), got 100"),
         ("cluster latency=(600ms,200ms)", "latency minimum 600ms is above its maximum 200ms"),
         (
@@ -599,8 +671,96 @@ def test_unknown_cluster_option_shows_the_usage() -> None:
 def test_an_error_message_is_always_one_line() -> None:
     with pytest.raises(ScriptError) as info:
         parse_command('say "a\nb" c', nodes=5)
-    assert str(info.value) == '<prompt>:1: say takes one quoted text (usage: say "text")'
+    assert str(info.value) == (
+        "<prompt>:1: control character U+000A is not allowed (column 7);"
+        " tab is the only one a line may hold"
+    )
     assert ScriptError("f", None, "two\nlines").args == ("f: two lines",)
+
+
+# ------------------------------------------------------------------ line breaks and controls
+
+NOT_LINE_BREAKS = ["\u2028", "\u2029", "\x85", "\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\r"]
+"""Characters str.splitlines() ends a line at, though a script line ends only at \\n (or \\r\\n)."""
+
+
+@pytest.mark.parametrize("char", NOT_LINE_BREAKS, ids=[f"U+{ord(c):04X}" for c in NOT_LINE_BREAKS])
+def test_only_a_line_feed_ends_a_line(char: str) -> None:
+    text = f"cluster nodes=3\n# harmless comment{char}crash 1\nrun 1s\n"
+    with pytest.raises(ScriptError) as info:
+        parse_script(text, "x.raft")
+    assert str(info.value) == (
+        f"x.raft:2: control character U+{ord(char):04X} is not allowed (column 19);"
+        " tab is the only one a line may hold"
+    )
+
+
+def test_line_numbers_count_line_feeds_only() -> None:
+    script = parse_script('cluster\r\nheal\r\n\ncrash 1\r\nsay "a\tb"\n', "x.raft")
+    assert script.commands == (
+        Located(2, HealCmd()),
+        Located(4, CrashCmd(1)),
+        Located(5, SayCmd("a\tb")),
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['say "a\x1b[2J"', 'mark "\u2028"', "propose x=\x7f", 'expect node=1 kv.x="\x9b"', "heal\x00"],
+)
+def test_control_characters_are_refused_anywhere_in_a_line(text: str) -> None:
+    with pytest.raises(ScriptError, match=r"^<prompt>:1: control character U\+(00..|2028) is not"):
+        parse(text)
+
+
+def test_a_line_separator_in_quotes_is_refused_not_unterminated() -> None:
+    """The prompt used to accept it, and the file saved from there failed to load."""
+    with pytest.raises(ScriptError) as info:
+        parse_script('say "a\u2029b"\n', "x.raft")
+    assert str(info.value).startswith(
+        "x.raft:1: control character U+2029 is not allowed (column 7)"
+    )
+
+
+@given(
+    st.sampled_from(["say ", "mark ", "propose ", "propose 2 ", "expect node=1 kv.k="]),
+    st.booleans(),
+    st.text(),
+)
+def test_whatever_the_prompt_accepts_saves_to_a_line_that_loads_back(
+    head: str, quoted: bool, text: str
+) -> None:
+    """A prompt command is saved by to_text() into a script file, one line per command; that
+    line must load back to the very same command, or a saved session would not replay."""
+    line = head + (SayCmd(text).to_text().removeprefix("say ") if quoted else text)
+    try:
+        command = parse(line)
+    except ScriptError:
+        return
+    saved = f"cluster nodes=5\n{command.to_text()}\n"
+    assert parse_script(saved, "saved.raft").commands == (Located(2, command),)
+
+
+def refused(char: str) -> bool:
+    """The characters no line may hold: C0 but tab, DEL, C1, and the two Unicode line breaks."""
+    return (char != "\t" and unicodedata.category(char) == "Cc") or char in "\u2028\u2029"
+
+
+@given(st.sampled_from([SayCmd, MarkCmd, ProposeCmd]), st.text())
+def test_text_round_trips_unless_it_holds_a_control_character(
+    cls: type[SayCmd | MarkCmd | ProposeCmd], text: str
+) -> None:
+    """Text with no refused character saves and loads back; text with one never parses (so it
+    can reach neither a saved script nor, unescaped, a terminal)."""
+    command = cls(text)
+    try:
+        parsed = parse(command.to_text())
+    except ScriptError as error:
+        assert "control character" in str(error)
+        assert any(refused(char) for char in text)
+    else:
+        assert parsed == command
+        assert parse_script(command.to_text(), "saved.raft").commands == (Located(1, command),)
 
 
 # ------------------------------------------------------------------ files
@@ -650,10 +810,30 @@ def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     path = tmp_path / "secret.raft"
     path.write_text("heal\n")
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, mode: str) -> BinaryIO:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
     with pytest.raises(ScriptError) as info:
         load_script(path)
     assert str(info.value) == f"{path}: cannot read it: Permission denied"
+
+
+def test_only_a_regular_file_is_a_script() -> None:
+    """Reading a device whole may never end (`/dev/zero` grew to gigabytes); a pipe is tried by
+    the command-line tests, in a subprocess, since opening one here could block the tests."""
+    with pytest.raises(ScriptError) as info:
+        load_script("/dev/null")
+    assert str(info.value) == "/dev/null: not a regular file, so not a script"
+
+
+def test_a_script_is_at_most_one_mebibyte(tmp_path: Path) -> None:
+    path = tmp_path / "big.raft"
+    line = "heal # padding\n"
+    path.write_text(line * (MAX_SCRIPT_BYTES // len(line)))
+    assert len(load_script(path).commands) == MAX_SCRIPT_BYTES // len(line)
+    with path.open("a") as file:
+        file.write(line)
+    with pytest.raises(ScriptError) as info:
+        load_script(path)
+    assert str(info.value) == f"{path}: too large for a script: over 1048576 bytes (1 MiB)"
