@@ -29,10 +29,10 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from raftviz.controller import AppService, Controller, clamp_speed
-from raftviz.core.events import (
+from raftviz.core.raft.logline import Level
+from raftviz.core.sim.events import (
     ClusterView,
     Event,
-    Level,
     MessageDropped,
     Narration,
     NodeView,

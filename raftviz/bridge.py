@@ -19,8 +19,8 @@ import outcome
 import trio
 
 from raftviz.app import ClusterUpdated, SimulationFailed
-from raftviz.core.events import ClusterView
-from raftviz.core.script import parse_command
+from raftviz.core.script.parse import parse_command
+from raftviz.core.sim.events import ClusterView
 from raftviz.runtime import (
     VIEW_LOG_TAIL,
     Control,

@@ -12,9 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-EXIT_USAGE = 2
+from raftviz.commands import EXIT_USAGE, NO_SCRIPT
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
     2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        from raftviz.core.describe import escape
+        from raftviz.core.etcdtext.describe import escape
 
         print(escape(f"{self.prog}: {message}"), file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
@@ -31,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 def _seed(text: str) -> int:
     """`--seed`, by the rule of the script's `cluster seed=`, so that a run's saved session
     loads with the seed the run had."""
-    from raftviz.core.script import parse_seed
+    from raftviz.core.script.parse import parse_seed
 
     try:
         return parse_seed(text)
@@ -91,9 +90,6 @@ def _build_parser() -> _Parser:
 
 
 SUBCOMMANDS = ("conform", "run", "bench")
-NO_SCRIPT = "no script given (the file name is empty)"
-"""An empty name is not the current directory, as a path library would read it."""
-
 DEFAULT_SPEED = 0.25
 """A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
 (1-2 s of election timeout) happens within a few seconds."""
@@ -127,133 +123,33 @@ def _build_tui_parser() -> _Parser:
     return parser
 
 
-def _tui(argv: Sequence[str]) -> int:
-    import dataclasses
-
-    from raftviz.core.describe import escape
-    from raftviz.core.script import ClusterCmd, Located, ScriptError, load_script
-
-    args = _build_tui_parser().parse_args(argv)
-    if args.nodes is not None and not 3 <= args.nodes <= 9:
-        print(f"raftviz: --nodes must be between 3 and 9, got {args.nodes}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.script == "":
-        print(f"raftviz: {NO_SCRIPT}", file=sys.stderr)
-        return EXIT_USAGE
-    commands: tuple[Located, ...] = ()
-    cluster = ClusterCmd()
-    if args.script is not None:
-        try:
-            script = load_script(_scenario_path(args.script), nodes=args.nodes or 5)
-        except ScriptError as e:
-            print(e, file=sys.stderr)
-            return EXIT_USAGE
-        cluster, commands = script.cluster, script.commands
-        if args.nodes is not None and cluster.nodes != args.nodes:
-            print(
-                f"{escape(args.script)}: the script's cluster has {cluster.nodes} nodes; "
-                f"--nodes {args.nodes} contradicts it",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-    overrides: dict[str, Any] = {}
-    if args.nodes is not None:
-        overrides["nodes"] = args.nodes
-    if args.seed is not None:
-        overrides["seed"] = args.seed
-    if args.no_prevote:
-        overrides["prevote"] = False
-    if args.no_checkquorum:
-        overrides["checkquorum"] = False
-    cluster = dataclasses.replace(cluster, **overrides)
-    if not 3 <= cluster.nodes <= 9:
-        print(
-            f"raftviz: the TUI shows 3 to 9 nodes, the script asks for {cluster.nodes}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-
-    from raftviz.app import RaftvizApp
-    from raftviz.bridge import TrioBridge
-    from raftviz.controller import clamp_speed
-    from raftviz.core.executor import Executor
-    from raftviz.runtime import Runtime
-    from raftviz.themes import DEFAULT_THEME
-
-    runtime = Runtime(
-        Executor(cluster), speed=clamp_speed(args.speed), paused=args.paused, script=commands
-    )
-    bridge = TrioBridge(runtime)
-    title = f"raftviz - {Path(args.script).stem}" if args.script else "raftviz"
-    try:
-        app = RaftvizApp(
-            bridge,
-            theme=args.theme or os.environ.get("RAFTVIZ_THEME") or DEFAULT_THEME,
-            title=title,
-            services=[bridge],
-        )
-    except ValueError as e:
-        print(f"raftviz: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    result = app.run()
-    return result if isinstance(result, int) else app.return_code or 0
-
-
-def _scenario_path(name: str) -> str:
-    """A path as given, or a built-in scenario by name when no such file exists."""
-    if Path(name).exists():
-        return name
-    from importlib import resources
-
-    builtin = Path(str(resources.files("raftviz.scenarios"))) / f"{name.removesuffix('.raft')}.raft"
-    return str(builtin) if builtin.exists() else name
-
-
-def _conform(paths: list[Path], diff: bool) -> int:
-    from raftviz.core.describe import escape
-    from raftviz.core.interaction import collect_files, run_file
-
-    for p in paths:
-        if not p.exists():
-            print(f"raftviz conform: {escape(str(p))}: no such file or directory", file=sys.stderr)
-            return EXIT_USAGE
-    files = collect_files(paths)
-    if not files:
-        print("raftviz conform: no .txt files found", file=sys.stderr)
-        return EXIT_USAGE
-    failed = 0
-    for path, name in files:
-        result = run_file(path, name)
-        print(result.summary())
-        if not result.passed:
-            failed += 1
-            if diff and result.diff:
-                print(result.diff)
-    return 1 if failed else 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = _glue_values(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help"):
-        return _tui(argv)
+        from raftviz.commands.tui import tui
+
+        return tui(_build_tui_parser().parse_args(argv))
     args, extra = _build_parser().parse_known_args(argv)
     if extra:
         # Only the subcommand takes arguments: name it, not plain `raftviz`, as their refuser.
         args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "conform":
-        return _conform(args.paths, args.diff)
+        from raftviz.commands.conform import conform
+
+        return conform(args.paths, args.diff)
     if args.command == "run":
         if not args.file:
             print(f"raftviz run: {NO_SCRIPT}", file=sys.stderr)
             return EXIT_USAGE
-        from raftviz.headless import run_script
+        from raftviz.commands.run import run_script
+        from raftviz.scenarios import scenario_path
 
-        return run_script(_scenario_path(args.file), as_json=args.json, seed=args.seed)
+        return run_script(scenario_path(args.file), as_json=args.json, seed=args.seed)
     if args.command == "bench":
-        from raftviz import bench
+        from raftviz.commands import bench
 
         if args.target == "ui":
-            from raftviz.bench_ui import bench_ui
+            from raftviz.commands.bench_ui import bench_ui
 
             lines = bench_ui()
         else:

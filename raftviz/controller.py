@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from textual.app import App
 
-    from raftviz.core.events import ClusterView
+    from raftviz.core.sim.events import ClusterView
 
 __all__ = ["MAX_SPEED", "MIN_SPEED", "AppService", "Controller", "clamp_speed"]
 

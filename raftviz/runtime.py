@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 
 import trio
 
-from raftviz.core.cluster import ClusterError
-from raftviz.core.events import ClusterView, Event
-from raftviz.core.executor import CommandFailed, Executor
-from raftviz.core.script import (
+from raftviz.core.script.executor import CommandFailed, Executor
+from raftviz.core.script.parse import (
     Command,
     Condition,
     Located,
@@ -34,6 +32,8 @@ from raftviz.core.script import (
     StepCmd,
     TickCmd,
 )
+from raftviz.core.sim.cluster import ClusterError
+from raftviz.core.sim.events import ClusterView, Event
 
 FRAME_S = 1 / 30
 """How often a running simulation publishes at most: a frame at 30 frames per second."""

@@ -1,6 +1,6 @@
 """UI room: raftviz's Textual widgets and screens, one module each.
 
-Widgets receive plain state (`raftviz.core.events` views and events) and post messages; they
+Widgets receive plain state (`raftviz.core.sim.events` views and events) and post messages; they
 never import Trio or the runtime (an import-linter contract checks it) and never call the
 controller: the app turns their requests into commands.
 """

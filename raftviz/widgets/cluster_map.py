@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from raftviz.core.events import ClusterView, FlightView
+from raftviz.core.sim.events import ClusterView, FlightView
 from raftviz.widgets.node_card import CARD_LEVELS, CardLevel, Cell, card_key, render_card
 from raftviz.widgets.palette import (
     FLIGHT_DROPPED,

@@ -19,10 +19,10 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from raftviz.core.events import (
+from raftviz.core.raft.logline import Level
+from raftviz.core.sim.events import (
     EntriesChanged,
     Event,
-    Level,
     MessageDelivered,
     MessageDropped,
     MessageEvent,

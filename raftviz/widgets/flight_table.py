@@ -19,7 +19,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from raftviz.core.events import FlightView
+from raftviz.core.sim.events import FlightView
 from raftviz.widgets.cluster_map import flight_progress
 from raftviz.widgets.palette import Palette, classify_message, node_label
 

@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
-from raftviz.core.events import ClusterView, NodeView
+from raftviz.core.sim.events import ClusterView, NodeView
 from raftviz.widgets.node_card import card_key, link_state, timer_ratio
 from raftviz.widgets.palette import Palette, node_label, role_info
 

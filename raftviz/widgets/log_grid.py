@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from raftviz.core.events import ClusterView, EntryView, NodeView, ProgressView
+from raftviz.core.sim.events import ClusterView, EntryView, NodeView, ProgressView
 from raftviz.widgets.palette import MARK_MATCH, MARK_NEXT, Palette, node_label, role_info
 
 __all__ = ["LogGrid", "log_key"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rich.style import Style
 
-from raftviz.core.events import NodeView
+from raftviz.core.sim.events import NodeView
 from raftviz.widgets.palette import Palette, node_label, role_info, role_key
 
 __all__ = ["CARD_LEVELS", "CardLevel", "Cell", "CellLine", "card_key", "render_card", "timer_ratio"]

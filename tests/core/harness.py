@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Final
 
-from raftviz.core.log import MemoryStorage
-from raftviz.core.messages import NONE, Entry, HardState, Message, MsgType, StateType
-from raftviz.core.raft import Config, ProposalDropped, Raft
+from raftviz.core.raft.log import MemoryStorage
+from raftviz.core.raft.messages import NONE, Entry, HardState, Message, MsgType, StateType
+from raftviz.core.raft.raft import Config, ProposalDropped, Raft
 
 M = MsgType
 

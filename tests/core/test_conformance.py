@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from raftviz.cli import main
-from raftviz.core.interaction import collect_files, run_file
+from raftviz.core.etcdtext.interaction import collect_files, run_file
 from tests.conftest import etcd_testdata_dir
 
 _FOLDER = etcd_testdata_dir()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from raftviz.core.messages import CAMPAIGN_TRANSFER, NONE, Entry, HardState, Message, MsgType
-from raftviz.core.messages import StateType as S
-from raftviz.core.raft import ProposalDropped, Raft
+from raftviz.core.raft.messages import CAMPAIGN_TRANSFER, NONE, Entry, HardState, Message, MsgType
+from raftviz.core.raft.messages import StateType as S
+from raftviz.core.raft.raft import ProposalDropped, Raft
 from tests.core.harness import (
     DEAD,
     Network,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from raftviz.core.log import MemoryStorage
-from raftviz.core.messages import NONE, Entry, HardState, Message, MsgType, StateType
-from raftviz.core.raft import Raft
+from raftviz.core.raft.log import MemoryStorage
+from raftviz.core.raft.messages import NONE, Entry, HardState, Message, MsgType, StateType
+from raftviz.core.raft.raft import Raft
 from tests.core.harness import (
     DEAD,
     Network,

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from raftviz.core.log import LogUnavailable, MemoryStorage, RaftLog
-from raftviz.core.messages import Entry
-from raftviz.core.quorum import VoteResult, committed_index, vote_result
-from raftviz.core.tracker import Inflights, Progress, ProgressTracker
+from raftviz.core.raft.log import LogUnavailable, MemoryStorage, RaftLog
+from raftviz.core.raft.messages import Entry
+from raftviz.core.raft.quorum import VoteResult, committed_index, vote_result
+from raftviz.core.raft.tracker import Inflights, Progress, ProgressTracker
 
 settings.register_profile("raftviz-core", max_examples=200, deadline=None)
 settings.load_profile("raftviz-core")

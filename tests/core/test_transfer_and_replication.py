@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from raftviz.core.messages import NONE, Entry, HardState, Message, MsgType
-from raftviz.core.messages import StateType as S
-from raftviz.core.raft import ProposalDropped, Raft
-from raftviz.core.tracker import ProgressState
+from raftviz.core.raft.messages import NONE, Entry, HardState, Message, MsgType
+from raftviz.core.raft.messages import StateType as S
+from raftviz.core.raft.raft import ProposalDropped, Raft
+from raftviz.core.raft.tracker import ProgressState
 from tests.core.harness import (
     DEAD,
     Network,

@@ -7,8 +7,9 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from raftviz.core.cluster import Cluster, ClusterError, Settings
-from raftviz.core.events import (
+from raftviz.core.raft.messages import MsgType
+from raftviz.core.sim.cluster import Cluster, ClusterError, Settings
+from raftviz.core.sim.events import (
     EntriesChanged,
     Event,
     MessageDelivered,
@@ -19,7 +20,6 @@ from raftviz.core.events import (
     SafetyViolation,
     StateChanged,
 )
-from raftviz.core.messages import MsgType
 
 
 def run_with_proposals(seed: int, until_ms: int = 20_000) -> list[Event]:

@@ -3,9 +3,10 @@ raises; a healthy run reports nothing."""
 
 from __future__ import annotations
 
-from raftviz.core.cluster import Cluster, Settings
-from raftviz.core.events import SafetyViolation
-from raftviz.core.invariants import (
+from raftviz.core.raft.messages import Entry
+from raftviz.core.sim.cluster import Cluster, Settings
+from raftviz.core.sim.events import SafetyViolation
+from raftviz.core.sim.invariants import (
     ELECTION_SAFETY,
     LEADER_APPEND_ONLY,
     LEADER_COMPLETENESS,
@@ -13,7 +14,6 @@ from raftviz.core.invariants import (
     STATE_MACHINE_SAFETY,
     SafetyChecker,
 )
-from raftviz.core.messages import Entry
 
 
 def test_two_leaders_of_one_term_break_election_safety_even_far_apart_in_time() -> None:

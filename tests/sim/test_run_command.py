@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from raftviz.cli import main
-from raftviz.core.cluster import Cluster, Settings
-from raftviz.core.describe import describe_event
-from raftviz.core.events import Event, Narration
-from raftviz.core.executor import Executor
-from raftviz.core.script import ClusterCmd, RunCmd
+from raftviz.core.etcdtext.describe import describe_event
+from raftviz.core.script.executor import Executor
+from raftviz.core.script.parse import ClusterCmd, RunCmd
+from raftviz.core.sim.cluster import Cluster, Settings
+from raftviz.core.sim.events import Event, Narration
 
 SCENARIOS = sorted(
     p.name for p in resources.files("raftviz.scenarios").iterdir() if p.name.endswith(".raft")

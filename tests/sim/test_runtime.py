@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 import trio
 import trio.testing
 
-from raftviz.core.events import Event, Narration
-from raftviz.core.executor import Executor
-from raftviz.core.script import ClusterCmd, parse_command, parse_script
+from raftviz.core.script.executor import Executor
+from raftviz.core.script.parse import ClusterCmd, parse_command, parse_script
+from raftviz.core.sim.events import Event, Narration
 from raftviz.runtime import (
     Batch,
     Do,

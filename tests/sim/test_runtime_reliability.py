@@ -11,9 +11,9 @@ import trio.testing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from raftviz.core.events import Event
-from raftviz.core.executor import Executor
-from raftviz.core.script import ClusterCmd, parse_command, parse_script
+from raftviz.core.script.executor import Executor
+from raftviz.core.script.parse import ClusterCmd, parse_command, parse_script
+from raftviz.core.sim.events import Event
 from raftviz.runtime import Do, Interrupt, Pause, Runtime, Subscription
 
 from .test_runtime import do, run_with_runtime

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from raftviz.core.cluster import Settings
-from raftviz.core.script import (
+from raftviz.core.script.parse import (
     COMMANDS,
     MAX_DURATION_MS,
     MAX_SCRIPT_BYTES,
@@ -71,6 +70,7 @@ from raftviz.core.script import (
     parse_script,
     parse_seed,
 )
+from raftviz.core.sim.cluster import Settings
 
 
 def parse(line: str) -> Command:

@@ -17,13 +17,13 @@ import pytest
 from textual.widgets import Input
 
 from raftviz.app import ClusterUpdated, RaftvizApp
-from raftviz.core.events import (
+from raftviz.core.raft.logline import Level, LogLine
+from raftviz.core.raft.messages import Entry, Message, MsgType
+from raftviz.core.sim.events import (
     ClusterView,
     EntryView,
     Event,
     FlightView,
-    Level,
-    LogLine,
     MessageDropped,
     Narration,
     NetworkChanged,
@@ -33,7 +33,6 @@ from raftviz.core.events import (
     RaftLog,
     StateChanged,
 )
-from raftviz.core.messages import Entry, Message, MsgType
 
 
 def Flight(

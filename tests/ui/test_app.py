@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from raftviz.app import ClusterUpdated, RaftvizApp, SimulationFailed, partition_command
-from raftviz.core.events import Narration, NodeFault, SafetyViolation
+from raftviz.core.sim.events import Narration, NodeFault, SafetyViolation
 from raftviz.themes import RAFT_VARIABLES, THEMES
 from raftviz.widgets import ClusterMap, EventLog, FlightTable, NarrationBar, StatusBar
 
@@ -229,7 +229,7 @@ def test_partition_command_leaves_a_quorum_outside(node: int, ids: range, comman
 
 
 async def test_logs_follow_the_tail_unless_scrolled_back(ui: Any, views: Any, text_of: Any) -> None:
-    from raftviz.core.events import EntryView
+    from raftviz.core.sim.events import EntryView
     from raftviz.widgets import LogGrid
 
     def with_log(length: int) -> Any:

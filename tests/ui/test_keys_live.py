@@ -22,14 +22,15 @@ from textual.pilot import Pilot
 
 from raftviz.app import RaftvizApp
 from raftviz.bridge import TrioBridge
+from raftviz.commands.run import run_script
 from raftviz.controller import MAX_SPEED, MIN_SPEED
-from raftviz.core.cluster import Cluster
-from raftviz.core.events import ClusterView, Level
-from raftviz.core.executor import Executor
-from raftviz.core.messages import StateType
-from raftviz.core.raft import Raft
-from raftviz.core.script import ClusterCmd, load_script
-from raftviz.headless import run_script
+from raftviz.core.raft.logline import Level
+from raftviz.core.raft.messages import StateType
+from raftviz.core.raft.raft import Raft
+from raftviz.core.script.executor import Executor
+from raftviz.core.script.parse import ClusterCmd, load_script
+from raftviz.core.sim.cluster import Cluster
+from raftviz.core.sim.events import ClusterView
 from raftviz.runtime import VIEW_LOG_TAIL, Control, Runtime
 from raftviz.widgets import EventLog, HelpScreen, InspectorScreen, PromptScreen, StatusBar
 from raftviz.widgets.event_log import event_nodes

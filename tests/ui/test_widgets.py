@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from raftviz.core.events import FlightView, Level, LogLine, MessageDropped, RaftLog
+from raftviz.core.raft.logline import Level, LogLine
+from raftviz.core.sim.events import FlightView, MessageDropped, RaftLog
 from raftviz.themes import THEMES
 from raftviz.widgets.cluster_map import flight_progress, layout_cards
 from raftviz.widgets.event_log import event_level, event_nodes, format_event

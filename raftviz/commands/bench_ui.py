@@ -21,8 +21,8 @@ from textual import events
 from raftviz import IMPORTED_AT
 from raftviz.app import RaftvizApp
 from raftviz.bridge import TrioBridge
-from raftviz.core.executor import Executor
-from raftviz.core.script import ClusterCmd
+from raftviz.core.script.executor import Executor
+from raftviz.core.script.parse import ClusterCmd
 from raftviz.runtime import Runtime
 
 SIZE = (160, 48)

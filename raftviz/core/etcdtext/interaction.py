@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from raftviz.core.describe import (
+from raftviz.core.etcdtext.describe import (
     describe_message,
     describe_progress,
     describe_raft_state,
     describe_ready,
     describe_stable_log,
 )
-from raftviz.core.events import LogLine
-from raftviz.core.log import MemoryStorage
-from raftviz.core.messages import Message, MsgType
-from raftviz.core.raft import Config, ProposalDropped
-from raftviz.core.rawnode import RawNode, StepError
+from raftviz.core.raft.log import MemoryStorage
+from raftviz.core.raft.logline import LogLine
+from raftviz.core.raft.messages import Message, MsgType
+from raftviz.core.raft.raft import Config, ProposalDropped
+from raftviz.core.raft.rawnode import RawNode, StepError
 
 LEVELS = {"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3, "FATAL": 4, "NONE": 5}
 QUIET = LEVELS["NONE"]

@@ -10,10 +10,10 @@ import random
 import time
 from collections import deque
 
-from raftviz.core.log import MemoryStorage
-from raftviz.core.messages import Message, StateType
-from raftviz.core.raft import Config
-from raftviz.core.rawnode import RawNode
+from raftviz.core.raft.log import MemoryStorage
+from raftviz.core.raft.messages import Message, StateType
+from raftviz.core.raft.raft import Config
+from raftviz.core.raft.rawnode import RawNode
 
 
 class CoreCluster:
@@ -85,8 +85,8 @@ def bench_core(proposals: int = 10_000, batch: int = 10) -> list[str]:
 def bench_sim(minutes: int = 10, rate: int = 10) -> list[str]:
     """Default 5-node cluster, `rate` proposals per simulated second for `minutes` simulated
     minutes, safety checks on; events are produced and drained as a UI would consume them."""
-    from raftviz.core.cluster import Cluster
-    from raftviz.core.events import MessageDelivered
+    from raftviz.core.sim.cluster import Cluster
+    from raftviz.core.sim.events import MessageDelivered
 
     cluster = Cluster()
     period = 1000 // rate

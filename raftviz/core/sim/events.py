@@ -9,40 +9,9 @@ render and cannot reach into the simulation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
-from raftviz.core.messages import Entry, Message
-
-
-class Level(Enum):
-    """etcd/raft's logger levels, in increasing severity."""
-
-    DEBUG = 0
-    INFO = 1
-    WARN = 2
-    ERROR = 3
-
-    def __str__(self) -> str:
-        return self.name
-
-
-@dataclass(frozen=True, slots=True)
-class LogLine:
-    """One line of etcd/raft's logger: `kind` names the decision, `fields` its values.
-
-    `text` is the exact line etcd prints (without the level prefix), so the conformance driver
-    can compare it byte for byte while a UI filters on `level`, `node` and `kind`.
-    """
-
-    level: Level
-    node: int
-    kind: str
-    text: str
-    fields: tuple[tuple[str, object], ...] = ()
-
-    def render(self) -> str:
-        return f"{self.level} {self.text}"
-
+from raftviz.core.raft.logline import LogLine
+from raftviz.core.raft.messages import Entry, Message
 
 # ------------------------------------------------------------------ simulation events
 

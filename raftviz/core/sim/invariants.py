@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from raftviz.core.messages import Entry
+from raftviz.core.raft.messages import Entry
 
 ELECTION_SAFETY = "election-safety"
 LEADER_APPEND_ONLY = "leader-append-only"

@@ -25,8 +25,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar, Final, Literal, TypeAlias, TypeVar
 
-from raftviz.core.cluster import Settings
-from raftviz.core.describe import escape
+from raftviz.core.etcdtext.describe import escape
+from raftviz.core.sim.cluster import Settings
 
 NodeRef: TypeAlias = int | Literal["leader"]
 """A node as a script names it: its number, or `leader`, resolved only when the command runs."""

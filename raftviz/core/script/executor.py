@@ -11,10 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from raftviz.core.cluster import Cluster, ClusterError, SimNode
-from raftviz.core.describe import describe_progress, describe_raft_state, describe_stable_log
-from raftviz.core.messages import MsgType
-from raftviz.core.script import (
+from raftviz.core.etcdtext.describe import (
+    describe_progress,
+    describe_raft_state,
+    describe_stable_log,
+)
+from raftviz.core.raft.messages import MsgType
+from raftviz.core.script.parse import (
     AlignTimersCmd,
     CampaignCmd,
     ClusterCmd,
@@ -59,6 +62,7 @@ from raftviz.core.script import (
     TickHeartbeatCmd,
     TransferLeadershipCmd,
 )
+from raftviz.core.sim.cluster import Cluster, ClusterError, SimNode
 
 SLICE_MS: Final = 1000
 """How much simulated time a `run` advances between two calls of `on_progress`: a second holds

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from enum import Enum
 
-from raftviz.core.quorum import VoteResult, committed_index, vote_result
+from raftviz.core.raft.quorum import VoteResult, committed_index, vote_result
 
 
 class ProgressState(Enum):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from raftviz.core.log import MemoryStorage
-from raftviz.core.messages import (
+from raftviz.core.raft.log import MemoryStorage
+from raftviz.core.raft.messages import (
     LOCAL_MESSAGES,
     RESPONSE_MESSAGES,
     Entry,
@@ -21,7 +21,7 @@ from raftviz.core.messages import (
     MsgType,
     SoftState,
 )
-from raftviz.core.raft import Config, LogSink, Raft
+from raftviz.core.raft.raft import Config, LogSink, Raft
 
 
 class StepError(Exception):

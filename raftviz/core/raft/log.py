@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from raftviz.core.messages import Entry
+from raftviz.core.raft.messages import Entry
 
 
 class LogUnavailable(Exception):

@@ -6,7 +6,11 @@ read by anyone who has debugged etcd.
 
 from __future__ import annotations
 
-from raftviz.core.events import (
+from raftviz.core.raft.log import MemoryStorage
+from raftviz.core.raft.messages import Entry, EntryType, Message, StateType
+from raftviz.core.raft.raft import Raft
+from raftviz.core.raft.rawnode import Ready
+from raftviz.core.sim.events import (
     EntriesChanged,
     Event,
     MessageDelivered,
@@ -17,10 +21,6 @@ from raftviz.core.events import (
     RaftLog,
     SafetyViolation,
 )
-from raftviz.core.log import MemoryStorage
-from raftviz.core.messages import Entry, EntryType, Message, StateType
-from raftviz.core.raft import Raft
-from raftviz.core.rawnode import Ready
 
 
 def escape(s: str) -> str:

@@ -13,9 +13,9 @@ import json
 import sys
 from typing import TextIO
 
-from raftviz.core.describe import describe_event, escape, format_time
-from raftviz.core.executor import Executor
-from raftviz.core.script import ScriptError, load_script
+from raftviz.core.etcdtext.describe import describe_event, escape, format_time
+from raftviz.core.script.executor import Executor
+from raftviz.core.script.parse import ScriptError, load_script
 
 
 def run_script(path: str, *, as_json: bool, seed: int | None, out: TextIO | None = None) -> int:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
-from raftviz.core.events import Level, LogLine
-from raftviz.core.log import LogUnavailable, MemoryStorage, RaftLog
-from raftviz.core.messages import (
+from raftviz.core.raft.log import LogUnavailable, MemoryStorage, RaftLog
+from raftviz.core.raft.logline import Level, LogLine
+from raftviz.core.raft.messages import (
     CAMPAIGN_TRANSFER,
     NONE,
     Entry,
@@ -31,8 +31,8 @@ from raftviz.core.messages import (
     StateType,
     vote_response_type,
 )
-from raftviz.core.quorum import VoteResult
-from raftviz.core.tracker import Progress, ProgressState, ProgressTracker
+from raftviz.core.raft.quorum import VoteResult
+from raftviz.core.raft.tracker import Progress, ProgressState, ProgressTracker
 
 M = MsgType
 _UNSTAMPED = frozenset({M.MsgProp, M.MsgReadIndex})

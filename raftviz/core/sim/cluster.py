@@ -18,11 +18,15 @@ import heapq
 import random
 from dataclasses import dataclass, field
 
-from raftviz.core.events import (
+from raftviz.core.raft.log import MemoryStorage
+from raftviz.core.raft.logline import LogLine
+from raftviz.core.raft.messages import NONE, HardState, Message, MsgType, StateType
+from raftviz.core.raft.raft import Config, ProposalDropped
+from raftviz.core.raft.rawnode import RawNode, StepError
+from raftviz.core.sim.events import (
     ClusterView,
     EntriesChanged,
     Event,
-    LogLine,
     MessageDelivered,
     MessageDropped,
     MessageEvent,
@@ -36,12 +40,8 @@ from raftviz.core.events import (
     SafetyViolation,
     StateChanged,
 )
-from raftviz.core.invariants import SafetyChecker, Violation
-from raftviz.core.log import MemoryStorage
-from raftviz.core.messages import NONE, HardState, Message, MsgType, StateType
-from raftviz.core.network import Links
-from raftviz.core.raft import Config, ProposalDropped
-from raftviz.core.rawnode import RawNode, StepError
+from raftviz.core.sim.invariants import SafetyChecker, Violation
+from raftviz.core.sim.network import Links
 
 TICK = 0
 DELIVER = 1
