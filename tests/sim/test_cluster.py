@@ -254,3 +254,14 @@ def test_a_snapshot_runs_on_its_own_without_touching_the_original() -> None:
     assert any(isinstance(e, RaftLog) for e in copy.drain())
     assert c.drain() == []  # the copy's log lines went to the copy, not here
     assert c.time_ms == 500
+
+
+def test_the_view_s_term_is_the_highest_in_the_cluster_even_without_a_leader() -> None:
+    c = Cluster(Settings(nodes=3, seed=1, auto_tick=False))
+    c.campaign(2)  # a pre-vote, then (delivered) an election: no leader yet
+    c.deliver_msgs(1)
+    c.deliver_msgs(3)
+    c.deliver_msgs(2)
+    view = c.view()
+    assert view.leader is None
+    assert view.term == c.nodes[2].raw.raft.term == 1

@@ -543,7 +543,9 @@ class Cluster:
             nodes=nodes,
             flights=flights,
             leader=lead,
-            term=self.nodes[lead].raw.raft.term if lead else 0,
+            # The highest term of any node: during an election there is no leader to ask,
+            # yet the candidates' terms are the story.
+            term=max(n.term for n in nodes),
             cuts=tuple(sorted(self.links.cuts)),
             violations=tuple(f"{v.property}: {v.detail}" for v in self.violations),
             settings=(

@@ -211,7 +211,7 @@ class ClusterView:
     nodes: tuple[NodeView, ...]
     flights: tuple[FlightView, ...]
     leader: int | None
-    term: int
+    term: int  # the highest term of any node, leader or not
     cuts: tuple[tuple[int, int], ...] = ()  # directed links that drop messages (from, to)
     violations: tuple[str, ...] = ()
     settings: tuple[tuple[str, str], ...] = field(default_factory=tuple)
