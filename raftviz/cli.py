@@ -118,6 +118,13 @@ def _build_tui_parser() -> _Parser:
         "--theme", default=None, help="raft-dark, raft-light, raft-projector, raft-colorblind"
     )
     parser.add_argument("--paused", action="store_true", help="start with time stopped")
+    parser.add_argument(
+        "--lecture",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="wait after each `say` of the script until space is pressed "
+        "(default: on for built-in scenarios, off for script files)",
+    )
     parser.add_argument("--no-prevote", action="store_true", help="turn pre-vote off")
     parser.add_argument("--no-checkquorum", action="store_true", help="turn check-quorum off")
     return parser

@@ -25,10 +25,12 @@ from raftviz.core.script.executor import CommandFailed, Executor
 from raftviz.core.script.parse import (
     Command,
     Condition,
+    ExpectCmd,
     Located,
     PauseCmd,
     RunCmd,
     RunUntilCmd,
+    SayCmd,
     StepCmd,
     TickCmd,
 )
@@ -99,7 +101,9 @@ class Batch:
     """What subscribers receive: the events since the last batch and the state after them.
 
     `coalesced` says the subscriber fell behind and events were skipped; `errors` are commands
-    that failed (a failed `expect`, no leader to crash...), one line each.
+    that failed (a failed `expect`, no leader to crash...), one line each; `notices` say how a
+    played script is going (its end, with its checks), outside the cluster's own events so that
+    a saved session replays the very same events.
     """
 
     events: tuple[Event, ...]
@@ -108,6 +112,7 @@ class Batch:
     speed: float
     errors: tuple[str, ...] = ()
     coalesced: bool = False
+    notices: tuple[str, ...] = ()
 
 
 class Subscription:
@@ -124,8 +129,11 @@ class Subscription:
             # Behind: drop the backlog, keep the newest state, and say so.
             self.skipped_events += sum(len(b.events) for b in self._queue) + len(batch.events)
             errors = tuple(e for b in self._queue for e in b.errors) + batch.errors
+            notices = tuple(n for b in self._queue for n in b.notices) + batch.notices
             self._queue.clear()
-            batch = Batch((), batch.view, batch.paused, batch.speed, errors, coalesced=True)
+            batch = Batch(
+                (), batch.view, batch.paused, batch.speed, errors, coalesced=True, notices=notices
+            )
         self._queue.append(batch)
         self._ready.set()
 
@@ -147,6 +155,9 @@ class _Program:
     """A script being played: what is left of it, and what it is waiting for."""
 
     commands: deque[Located] = field(default_factory=deque)
+    playing: bool = False  # a script was given and has not ended yet
+    checks: int = 0  # its `expect`s and `run until`s so far...
+    failed: int = 0  # ...and how many of them failed
     until_ms: int | None = None  # a `run DURATION` in progress
     until: Condition | None = None  # a `run until` in progress...
     deadline_ms: int = 0  # ...and when it gives up
@@ -219,7 +230,10 @@ class Runtime:
         speed: float = 1.0,
         paused: bool = False,
         script: Iterable[Located] = (),
+        lecture: bool = False,
     ) -> None:
+        """`lecture`: the script waits (paused) after each `say`, until the viewer resumes, so a
+        class can read and discuss each line; `raftviz run` never waits."""
         self.executor = executor
         self.cluster = executor.cluster
         self.speed = speed
@@ -230,6 +244,9 @@ class Runtime:
         # What the last batch showed: (paused, speed, simulated time); None forces a batch.
         self._published_status: tuple[bool, float, int] | None = None
         self._program = _Program(deque(script))
+        self._program.playing = bool(self._program.commands)
+        self.lecture = lecture
+        self._notices: list[str] = []
         self._rush: _Rush | None = None
         self._busy: str | None = None  # the rush's progress as of the last batch
         self._meter = _SpeedMeter()
@@ -563,6 +580,7 @@ class Runtime:
                 p.until = None
             elif now >= p.deadline_ms:
                 self._errors.append(f"run until {p.until.to_text()}: timed out: {problem}")
+                p.failed += 1
                 p.until = None
         if p.until_ms is None and p.until is None:
             self._play_program()
@@ -578,15 +596,26 @@ class Runtime:
                 p.until_ms = self.cluster.time_ms + command.duration_ms
             elif isinstance(command, RunUntilCmd):
                 self._settle()
+                p.checks += 1
                 if self.executor.check(command.condition) is not None:
                     p.until = command.condition
                     p.deadline_ms = self.cluster.time_ms + command.timeout_ms
             else:
                 at = self._record(command)
-                if not self._execute(command, located.line):
+                ok = self._execute(command, located.line)
+                if not ok:
                     self._unrecord(at, command)
-                if isinstance(command, PauseCmd):
+                if isinstance(command, ExpectCmd):
+                    p.checks += 1
+                    p.failed += not ok
+                if isinstance(command, PauseCmd) or (self.lecture and isinstance(command, SayCmd)):
+                    self.paused = True
                     break
+        if p.playing and not p.commands and p.until_ms is None and p.until is None:
+            p.playing = False
+            held = p.checks - p.failed
+            verdict = f"{held} of {p.checks} checks held" if p.checks else "no checks"
+            self._notices.append(f"The scenario has ended: {verdict}.")
 
     # -- publishing
 
@@ -595,7 +624,8 @@ class Runtime:
         events = tuple(self.cluster.drain())
         # Time passing and ticks change the cluster (clock, election timers) without events.
         status = (self.paused, self.speed, self.cluster.time_ms)
-        if not events and not self._errors and status == self._published_status:
+        quiet = not events and not self._errors and not self._notices
+        if quiet and status == self._published_status:
             return
         self._published_status = status
         rush = self._rush
@@ -603,6 +633,8 @@ class Runtime:
         errors = tuple(self._errors)
         self._errors.clear()
         view = self.cluster.view(log_tail=VIEW_LOG_TAIL)
-        batch = Batch(events, view, self.paused, self.speed, errors)
+        notices = tuple(self._notices)
+        self._notices.clear()
+        batch = Batch(events, view, self.paused, self.speed, errors, notices=notices)
         for sub in self._subscribers:
             sub.offer(batch)

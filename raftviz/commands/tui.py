@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from raftviz.commands import EXIT_USAGE, NO_SCRIPT
-from raftviz.scenarios import scenario_path
+from raftviz.scenarios import is_builtin, scenario_path
 
 
 def tui(args: argparse.Namespace) -> int:
@@ -68,8 +68,15 @@ def tui(args: argparse.Namespace) -> int:
     from raftviz.runtime import Runtime
     from raftviz.themes import DEFAULT_THEME
 
+    lecture = args.lecture
+    if lecture is None:
+        lecture = args.script is not None and is_builtin(scenario_path(args.script))
     runtime = Runtime(
-        Executor(cluster), speed=clamp_speed(args.speed), paused=args.paused, script=commands
+        Executor(cluster),
+        speed=clamp_speed(args.speed),
+        paused=args.paused,
+        script=commands,
+        lecture=lecture,
     )
     bridge = TrioBridge(runtime)
     title = f"raftviz - {Path(args.script).stem}" if args.script else "raftviz"

@@ -150,3 +150,32 @@ def test_run_also_finds_built_in_scenarios_by_name() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert '"ok": true' in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "lecture"),
+    [
+        (["election"], True),
+        (["election", "--no-lecture"], False),
+        (["mine.raft"], False),
+        (["mine.raft", "--lecture"], True),
+        ([], False),
+    ],
+)
+def test_built_in_scenarios_play_as_lectures_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], lecture: bool
+) -> None:
+    from raftviz.app import RaftvizApp
+    from raftviz.cli import main
+
+    (tmp_path / "mine.raft").write_text('say "hi"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    seen: list[bool] = []
+
+    def run(app: RaftvizApp) -> int:
+        seen.append(app.controller.runtime.lecture)  # type: ignore[attr-defined]
+        return 0
+
+    monkeypatch.setattr(RaftvizApp, "run", run)
+    assert main(args) == 0
+    assert seen == [lecture]

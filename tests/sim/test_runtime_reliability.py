@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import ClusterCmd, parse_command, parse_script
-from raftviz.core.sim.events import Event
-from raftviz.runtime import Do, Interrupt, Pause, Runtime, Subscription
+from raftviz.core.sim.events import Event, Narration
+from raftviz.runtime import Do, Interrupt, Pause, Resume, Runtime, Subscription
 
 from .test_runtime import do, run_with_runtime
 
@@ -299,3 +299,47 @@ def test_an_action_on_a_prompt_during_a_paced_run_replays_exactly() -> None:
 
     rt = run_with_runtime(body, Runtime(Executor(ClusterCmd(seed=3)), speed=8.0))
     assert_replays_to_the_same_state(rt)
+
+
+# ------------------------------------------------------------------ lectures
+
+
+def test_a_lecture_waits_after_each_say_and_announces_its_end_with_its_checks() -> None:
+    text = (
+        'say "one"\nrun until leader timeout=10s\nsay "two"\n'
+        "expect leader term=1\nexpect leader term=9\n"
+    )
+    script = parse_script(text, "lecture.raft")
+    rt = Runtime(Executor(script.cluster), script=script.commands, lecture=True)
+    seen: list[tuple[str, bool]] = []
+    notices: list[str] = []
+
+    def said(sub: Subscription) -> str:
+        lines = []
+        while (batch := sub.receive_nowait()) is not None:
+            lines += [e.text for e in batch.events if isinstance(e, Narration)]
+            notices.extend(batch.notices)
+        return " / ".join(lines)
+
+    async def body(rt: Runtime, sub: Subscription) -> None:
+        for _ in range(2):
+            await trio.sleep(20)
+            seen.append((said(sub), rt.paused))
+            rt.control(Resume())
+        await trio.sleep(20)
+        said(sub)
+
+    run_with_runtime(body, rt)
+    assert seen == [("one", True), ("two", True)]
+    assert notices == ["The scenario has ended: 2 of 3 checks held."]
+
+
+def test_without_lecture_a_say_does_not_wait() -> None:
+    script = parse_script('say "one"\nrun 1s\nsay "two"\n', "s.raft")
+    rt = Runtime(Executor(script.cluster), script=script.commands)
+
+    async def body(rt: Runtime, sub: Subscription) -> None:
+        await trio.sleep(2)
+
+    run_with_runtime(body, rt)
+    assert not rt.paused and rt.cluster.time_ms >= 1900
