@@ -608,7 +608,7 @@ class Runtime:
                 if isinstance(command, ExpectCmd):
                     p.checks += 1
                     p.failed += not ok
-                if isinstance(command, PauseCmd) or (self.lecture and isinstance(command, SayCmd)):
+                if isinstance(command, PauseCmd) or self._lecture_waits_after(command):
                     self.paused = True
                     break
         if p.playing and not p.commands and p.until_ms is None and p.until is None:
@@ -616,6 +616,14 @@ class Runtime:
             held = p.checks - p.failed
             verdict = f"{held} of {p.checks} checks held" if p.checks else "no checks"
             self._notices.append(f"The scenario has ended: {verdict}.")
+
+    def _lecture_waits_after(self, command: Command) -> bool:
+        """In a lecture each `say` waits for the viewer, once: a `pause` right after it (a
+        question for the class) is the wait."""
+        if not self.lecture or not isinstance(command, SayCmd):
+            return False
+        following = self._program.commands
+        return not (following and isinstance(following[0].command, PauseCmd))
 
     # -- publishing
 

@@ -343,3 +343,20 @@ def test_without_lecture_a_say_does_not_wait() -> None:
 
     run_with_runtime(body, rt)
     assert not rt.paused and rt.cluster.time_ms >= 1900
+
+
+def test_a_lecture_question_followed_by_pause_waits_once() -> None:
+    script = parse_script('say "predict?"\npause\nsay "answer"\n', "q.raft")
+    rt = Runtime(Executor(script.cluster), script=script.commands, lecture=True)
+    waits: list[int] = []
+
+    async def body(rt: Runtime, sub: Subscription) -> None:
+        for _ in range(2):
+            await trio.sleep(1)
+            waits.append(len(rt.recorded))
+            rt.control(Resume())
+        await trio.sleep(1)
+
+    run_with_runtime(body, rt)
+    # First wait after "predict?" and its pause, the second after "answer".
+    assert waits == [3, 4]
