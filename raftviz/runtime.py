@@ -103,7 +103,8 @@ class Batch:
     `coalesced` says the subscriber fell behind and events were skipped; `errors` are commands
     that failed (a failed `expect`, no leader to crash...), one line each; `notices` say how a
     played script is going (its end, with its checks), outside the cluster's own events so that
-    a saved session replays the very same events.
+    a saved session replays the very same events; `outputs` are what commands printed
+    (`status 1`, `raft-log 2`, `raft-state`: etcd's formats, several lines each).
     """
 
     events: tuple[Event, ...]
@@ -113,6 +114,7 @@ class Batch:
     errors: tuple[str, ...] = ()
     coalesced: bool = False
     notices: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
 
 
 class Subscription:
@@ -130,9 +132,17 @@ class Subscription:
             self.skipped_events += sum(len(b.events) for b in self._queue) + len(batch.events)
             errors = tuple(e for b in self._queue for e in b.errors) + batch.errors
             notices = tuple(n for b in self._queue for n in b.notices) + batch.notices
+            outputs = tuple(o for b in self._queue for o in b.outputs) + batch.outputs
             self._queue.clear()
             batch = Batch(
-                (), batch.view, batch.paused, batch.speed, errors, coalesced=True, notices=notices
+                (),
+                batch.view,
+                batch.paused,
+                batch.speed,
+                errors,
+                coalesced=True,
+                notices=notices,
+                outputs=outputs,
             )
         self._queue.append(batch)
         self._ready.set()
@@ -247,6 +257,8 @@ class Runtime:
         self._program.playing = bool(self._program.commands)
         self.lecture = lecture
         self._notices: list[str] = []
+        self._outputs: list[str] = []
+        executor.output = self._outputs.append
         self._rush: _Rush | None = None
         self._busy: str | None = None  # the rush's progress as of the last batch
         self._meter = _SpeedMeter()
@@ -632,7 +644,7 @@ class Runtime:
         events = tuple(self.cluster.drain())
         # Time passing and ticks change the cluster (clock, election timers) without events.
         status = (self.paused, self.speed, self.cluster.time_ms)
-        quiet = not events and not self._errors and not self._notices
+        quiet = not (events or self._errors or self._notices or self._outputs)
         if quiet and status == self._published_status:
             return
         self._published_status = status
@@ -641,8 +653,11 @@ class Runtime:
         errors = tuple(self._errors)
         self._errors.clear()
         view = self.cluster.view(log_tail=VIEW_LOG_TAIL)
-        notices = tuple(self._notices)
+        notices, outputs = tuple(self._notices), tuple(self._outputs)
         self._notices.clear()
-        batch = Batch(events, view, self.paused, self.speed, errors, notices=notices)
+        self._outputs.clear()
+        batch = Batch(
+            events, view, self.paused, self.speed, errors, notices=notices, outputs=outputs
+        )
         for sub in self._subscribers:
             sub.offer(batch)

@@ -265,3 +265,22 @@ def test_the_view_s_term_is_the_highest_in_the_cluster_even_without_a_leader() -
     view = c.view()
     assert view.leader is None
     assert view.term == c.nodes[2].raw.raft.term == 1
+
+
+def test_the_view_sums_up_the_network_s_faults() -> None:
+    c = Cluster(Settings(nodes=5, seed=1))
+    assert c.view().network == ()
+    c.partition([[1, 2], [3, 4, 5]])
+    c.cut(3, 4, both=False)
+    c.cut(5, 1, both=True)
+    c.isolate(2)
+    c.set_network(loss=0.1)
+    assert c.view().network == (
+        "partition {1,2} | {3,4,5}",
+        "isolated 2",
+        "cut 1-5 3>4",
+        "loss 10%",
+    )
+    c.heal()
+    c.set_network(loss=0)
+    assert c.view().network == ()

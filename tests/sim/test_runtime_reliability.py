@@ -360,3 +360,24 @@ def test_a_lecture_question_followed_by_pause_waits_once() -> None:
     run_with_runtime(body, rt)
     # First wait after "predict?" and its pause, the second after "answer".
     assert waits == [3, 4]
+
+
+def test_what_status_raft_log_and_raft_state_print_reaches_the_subscriber() -> None:
+    rt = Runtime(Executor(ClusterCmd(seed=1)), paused=True)
+    outputs: list[str] = []
+
+    async def body(rt: Runtime, sub: Subscription) -> None:
+        do(rt, "run until leader")
+        while rt.busy is not None or rt.cluster.leader() is None:
+            await sub.receive()
+        do(rt, "status leader")
+        do(rt, "raft-log 2")
+        do(rt, "raft-state")
+        while len(outputs) < 3:
+            outputs.extend((await sub.receive()).outputs)
+
+    run_with_runtime(body, rt)
+    leader = rt.cluster.leader()
+    assert f"{leader}: StateReplicate" in outputs[0]  # the leader's progress table
+    assert outputs[1].startswith("1/1 EntryNormal")
+    assert len(outputs[2].splitlines()) == 5 and outputs[2].startswith("1: State")

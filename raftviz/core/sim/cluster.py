@@ -547,6 +547,7 @@ class Cluster:
             # yet the candidates' terms are the story.
             term=max(n.term for n in nodes),
             cuts=tuple(sorted(self.links.cuts)),
+            network=self._network_summary(),
             violations=tuple(f"{v.property}: {v.detail}" for v in self.violations),
             settings=(
                 ("prevote", str(s.prevote).lower()),
@@ -557,6 +558,14 @@ class Cluster:
                 ("dup", f"{self.dup:g}"),
             ),
         )
+
+    def _network_summary(self) -> tuple[str, ...]:
+        faults = list(self.links.summary())
+        if self.loss:
+            faults.append(f"loss {self.loss:.0%}")
+        if self.dup:
+            faults.append(f"dup {self.dup:.0%}")
+        return tuple(faults)
 
     def node_view(self, node: SimNode, log_tail: int | None = None) -> NodeView:
         raw = node.raw

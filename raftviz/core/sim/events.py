@@ -213,5 +213,6 @@ class ClusterView:
     leader: int | None
     term: int  # the highest term of any node, leader or not
     cuts: tuple[tuple[int, int], ...] = ()  # directed links that drop messages (from, to)
+    network: tuple[str, ...] = ()  # the network's faults in short words, for a status line
     violations: tuple[str, ...] = ()
     settings: tuple[tuple[str, str], ...] = field(default_factory=tuple)

@@ -58,3 +58,22 @@ class Links:
         if self.cuts:
             parts.append("cut " + " ".join(f"{a}>{b}" for a, b in sorted(self.cuts)))
         return "; ".join(parts) or "all links open"
+
+    def summary(self) -> tuple[str, ...]:
+        """The faults in short words for a status line: ``partition {1,2} | {3,4,5}``,
+        ``isolated 5``, ``cut 1>2`` (one way) or ``cut 1-2`` (both ways)."""
+        parts: list[str] = []
+        if self.groups:
+            groups = " | ".join("{" + ",".join(map(str, sorted(g))) + "}" for g in self.groups)
+            parts.append(f"partition {groups}")
+        if self.isolated:
+            parts.append("isolated " + ",".join(map(str, sorted(self.isolated))))
+        cuts = sorted(self.cuts)
+        shown = [
+            f"{a}-{b}" if (b, a) in self.cuts else f"{a}>{b}"
+            for a, b in cuts
+            if not (a > b and (b, a) in self.cuts)
+        ]
+        if shown:
+            parts.append("cut " + " ".join(shown))
+        return tuple(parts)
