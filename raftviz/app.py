@@ -436,6 +436,7 @@ class RaftvizApp(App[int]):
             term=view.term,
             selected=self.selected,
             violations=view.violations,
+            network=view.network,
             failure=self._failure,
             nodes=len(view.nodes),
         )

@@ -1,7 +1,8 @@
 """UI room: the status bar, the one line that says what the run is doing right now.
 
-Simulated time, speed, running or paused, seed, leader and term, the selected node (the one
-the keys act on) and the safety verdict. A safety violation turns the whole bar into the
+Simulated time, speed, running or paused, seed, leader and the highest term, the network's
+faults (partitions, cuts, loss), the selected node (the one the keys act on) and the safety
+verdict. A safety violation turns the whole bar into the
 violation colour and adds one full-width line per violation, in words, so it cannot be missed
 even in monochrome; a failure of the simulation itself is shown the same way.
 """
@@ -32,12 +33,14 @@ class StatusInfo:
     term: int = 0
     selected: int = 0
     violations: tuple[str, ...] = ()
+    network: tuple[str, ...] = ()
     failure: str | None = None
     nodes: int = 0
 
 
 def _lines(info: StatusInfo) -> int:
-    return 1 + len(info.violations) + (1 if info.failure else 0) + (1 if info.busy else 0)
+    extra = (info.failure, info.busy, info.network)
+    return 1 + len(info.violations) + sum(1 for line in extra if line)
 
 
 def format_speed(speed: float) -> str:
@@ -116,6 +119,7 @@ class StatusBar(Widget, can_focus=False):
             text.append("no leader", palette.role("candidate", bold=True))
         text.append("  term ", palette.muted if not alarm else "")
         text.append(str(info.term), palette.term(info.term) if not alarm else "")
+
         if info.selected:
             text.append("  selected ", palette.muted if not alarm else "")
             text.append(
@@ -131,6 +135,12 @@ class StatusBar(Widget, can_focus=False):
             )
         else:
             text.append(" ✔ SAFE ", palette.badge("success"))
+        if info.network:
+            # A line of its own: at 80 columns the first line is already full.
+            text.append(
+                "\n⚡ network: " + " · ".join(info.network),
+                palette.fg("raft-timer-urgent", bold=True) if not alarm else "",
+            )
         if info.busy:
             text.append(f"\n⏩ {info.busy}", palette.fg("raft-timer-urgent") if not alarm else "")
         for violation in info.violations:

@@ -75,3 +75,24 @@ async def test_the_status_bar_says_when_the_asked_speed_is_not_achieved(stack: S
         for _ in range(5):
             await pilot.pause()
         assert stack.cluster.time_ms == frozen
+
+
+async def test_the_status_bar_shows_the_network_s_faults_and_the_highest_term(stack: Stack) -> None:
+    async with stack.app.run_test(size=(80, 24)) as pilot:
+        await started(pilot, stack)
+        for command in ("campaign 2", "deliver-msgs 1", "deliver-msgs 3", "deliver-msgs 2"):
+            stack.bridge.command(command)  # S2 wins its pre-vote: a candidate at term 1
+        stack.bridge.command("partition 1,2 | 3,4,5")
+        stack.bridge.command("cut 3>4")
+
+        def bar() -> str:
+            return str(stack.app.query_one(StatusBar).render())
+
+        await until(pilot, stack, lambda: "network:" in bar(), "the network line")
+        lines = bar().splitlines()
+        assert lines[1] == "⚡ network: partition {1,2} | {3,4,5} · cut 3>4"
+        # No leader yet, but the candidate's term is the story.
+        assert stack.raft(2).term == 1 and stack.cluster.leader() is None
+        assert "no leader  term 1" in lines[0]
+        stack.bridge.command("heal")
+        await until(pilot, stack, lambda: "network:" not in bar(), "the healed network")
