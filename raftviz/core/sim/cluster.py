@@ -18,6 +18,7 @@ import heapq
 import random
 from dataclasses import dataclass, field
 
+from raftviz.core.raft.decision import Decision
 from raftviz.core.raft.log import MemoryStorage
 from raftviz.core.raft.logline import LogLine
 from raftviz.core.raft.messages import NONE, HardState, Message, MsgType, StateType
@@ -84,8 +85,9 @@ class _Relay:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
 
-    def __call__(self, line: LogLine) -> None:
-        self.cluster._emit_log(line)
+    def __call__(self, line: LogLine | Decision) -> None:
+        if type(line) is LogLine:  # nodes are built without decision records (for now)
+            self.cluster._emit_log(line)
 
 
 ROLE = {
