@@ -631,3 +631,26 @@ def test_long_entry_lists_are_cut_short() -> None:
         "S1 sent entries 3-10 (term 2: k3=v, k4=v, k5=v, k6=v, k7=v, ... and 3 more) to S2, to "
         "follow index 2 (term 2) where their logs must match; its commit index is 2"
     )
+
+
+def test_a_node_restarted_applies_its_committed_entries_again(tmp_path: Path) -> None:
+    lines = stories(
+        tmp_path,
+        ELECTION_3
+        + """\
+        propose a=1
+        propose b=2
+        propose c=3
+        propose d=4
+        propose e=5
+        propose f=6
+        stabilize
+        crash 3
+        restart 3
+        """,
+    )
+    told(
+        lines,
+        "S3 applied the committed entries 1-7 (term 1: empty, a=1, b=2, c=3, d=4, ... and 2 more)"
+        ": its key-value store now has a=1, b=2, c=3, d=4, e=5, ... and 1 more",
+    )

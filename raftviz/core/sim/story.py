@@ -454,8 +454,8 @@ def _transfer(d: Transfer) -> str:
 
 
 def _applied(d: Applied) -> str:
-    kv = [_shown(e.data) for e in d.entries if "=" in e.data]
-    effect = f": its key-value store now has {', '.join(kv)}" if kv else ": nothing to store"
+    kv = [e.data for e in d.entries if "=" in e.data]
+    effect = f": its key-value store now has {_data_list(kv)}" if kv else ": nothing to store"
     return f"{_s(d.node)} applied the committed {_entries(d.entries)}{effect}"
 
 
