@@ -81,6 +81,13 @@ def _build_parser() -> _Parser:
     run.add_argument("file", help="a raftviz script, or a built-in scenario's name")
     run.add_argument("--json", action="store_true", help="print one JSON report")
     run.add_argument("--seed", type=_seed, help="override the script's cluster seed")
+    run.add_argument(
+        "--level",
+        choices=("debug", "info", "story"),
+        default="debug",
+        help="story: why each Raft decision was taken, in plain words, instead of etcd's log "
+        "lines; info: etcd's lines without DEBUG; debug (default): everything",
+    )
     run.set_defaults(parser=run)
 
     bench = sub.add_parser("bench", help="measure performance")
@@ -151,7 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from raftviz.commands.run import run_script
         from raftviz.scenarios import scenario_path
 
-        return run_script(scenario_path(args.file), as_json=args.json, seed=args.seed)
+        return run_script(
+            scenario_path(args.file), as_json=args.json, seed=args.seed, level=args.level
+        )
     if args.command == "bench":
         from raftviz.commands import bench
 

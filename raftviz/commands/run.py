@@ -2,6 +2,11 @@
 
 Text mode prints the event log (each line prefixed with its simulated time) and the narration;
 `--json` prints one document with the outcome and every node's final state (SCRIPT.md).
+
+`--level` picks the event log's detail. `debug` (the default) prints every etcd log line and
+the simulation's events; `info` leaves out etcd's DEBUG lines; `story` prints instead why each
+Raft decision was taken, in plain words (`core/sim/story.py`), with the narration, faults,
+network changes and safety violations, but none of etcd's own lines.
 Exit codes: 0 when every `expect` held and no safety property was violated, 1 otherwise, 2 for
 bad input.
 """
@@ -11,15 +16,61 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from raftviz.core.etcdtext.describe import describe_event, escape, format_time
+from raftviz.core.raft.logline import Level
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import ScriptError, load_script
+from raftviz.core.sim.events import (
+    Event,
+    Narration,
+    NetworkChanged,
+    NodeFault,
+    RaftLog,
+    SafetyViolation,
+)
+from raftviz.core.sim.story import Story, story_line
+
+LEVELS = ("debug", "info", "story")
+"""`--level` values, from the most detailed; `debug` is what `raftviz run` always printed."""
+
+_STORY_COMPANIONS = (Narration, NodeFault, NetworkChanged, SafetyViolation)
+"""What `--level story` prints besides the stories: what the script and the world did."""
 
 
-def run_script(path: str, *, as_json: bool, seed: int | None, out: TextIO | None = None) -> int:
+def _describe_info(event: Event) -> str | None:
+    if type(event) is RaftLog and event.line.level == Level.DEBUG:
+        return None
+    return describe_event(event)
+
+
+def _describe_story(event: Event) -> str | None:
+    if type(event) is Story:
+        return story_line(event)
+    if isinstance(event, _STORY_COMPANIONS):
+        return describe_event(event)
+    return None
+
+
+_DESCRIBERS: dict[str, Callable[[Event], str | None]] = {
+    "debug": describe_event,
+    "info": _describe_info,
+    "story": _describe_story,
+}
+
+
+def run_script(
+    path: str,
+    *,
+    as_json: bool,
+    seed: int | None,
+    out: TextIO | None = None,
+    level: str = "debug",
+) -> int:
     out = out or sys.stdout
+    describe = _DESCRIBERS[level]
     try:
         script = load_script(path)
     except ScriptError as e:
@@ -38,14 +89,15 @@ def run_script(path: str, *, as_json: bool, seed: int | None, out: TextIO | None
     def flush() -> None:
         """Print the events so far (or, for --json, only drop them), then the output."""
         for event in cluster.drain():
-            line = None if as_json else describe_event(event)
+            line = None if as_json else describe(event)
             if line is not None:
                 out.write(f"{format_time(event.time_ms)} {line}\n")
         for text in printed:
             out.write(text + "\n")
         printed.clear()
 
-    executor = Executor(cluster_cmd, output=show, on_progress=flush)
+    stories = level == "story" and not as_json
+    executor = Executor(cluster_cmd, output=show, on_progress=flush, stories=stories)
     cluster = executor.cluster
 
     for located in script.commands:

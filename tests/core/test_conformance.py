@@ -21,6 +21,14 @@ def test_etcd_interaction_file_passes(path: Path, name: str) -> None:
     assert result.passed, f"{result.reason}\n{result.diff}"
 
 
+@pytest.mark.skipif(not _FILES, reason=f"etcd interaction test data not found at {_FOLDER}")
+@pytest.mark.parametrize(("path", "name"), _FILES, ids=[name for _, name in _FILES])
+def test_etcd_interaction_file_passes_with_decision_records_on(path: Path, name: str) -> None:
+    """Explaining a decision never changes it, and etcd's output never shows the explanation."""
+    result = run_file(path, name, stories=True)
+    assert result.passed, f"{result.reason}\n{result.diff}"
+
+
 def test_conformance_suite_is_not_empty(etcd_testdata: Path) -> None:
     assert len(collect_files([etcd_testdata])) >= 10
 

@@ -23,6 +23,7 @@ from raftviz.core.etcdtext.describe import (
     describe_ready,
     describe_stable_log,
 )
+from raftviz.core.raft.decision import Decision
 from raftviz.core.raft.log import MemoryStorage
 from raftviz.core.raft.logline import LogLine
 from raftviz.core.raft.messages import Message, MsgType
@@ -159,6 +160,8 @@ class InteractionEnv:
     messages: list[Message] = field(default_factory=list)
     level: int = LEVELS["DEBUG"]
     out: Output = field(default_factory=Output)
+    stories: bool = False
+    """Build the nodes with decision records on: etcd prints none, so they must not show."""
 
     # -- output
 
@@ -167,7 +170,9 @@ class InteractionEnv:
         if self.level < QUIET:
             self.out.write(text)
 
-    def _sink(self, line: LogLine) -> None:
+    def _sink(self, line: LogLine | Decision) -> None:
+        if isinstance(line, Decision):
+            return  # raftviz's own explanations: etcd's output has no such lines
         if line.level.value >= self.level:
             self.out.write(line.render())
 
@@ -273,7 +278,8 @@ class InteractionEnv:
                 rng=random.Random(id),
             )
             storage = MemoryStorage(index, 1 if index > 0 else 0)
-            self.nodes.append(Node(RawNode(config, storage, sink=self._sink), config))
+            raw = RawNode(config, storage, sink=self._sink, stories=self.stories)
+            self.nodes.append(Node(raw, config))
 
     def cmd_campaign(self, args: tuple[Arg, ...]) -> None:
         self._node(args[0].key).raw.campaign()
@@ -435,8 +441,11 @@ class FileResult:
         return f"PASS {self.name}" if self.passed else f"FAIL {self.name}: {self.reason}"
 
 
-def run_file(path: Path, name: str | None = None) -> FileResult:
-    """Run one interaction file and compare every block's output with the expected text."""
+def run_file(path: Path, name: str | None = None, *, stories: bool = False) -> FileResult:
+    """Run one interaction file and compare every block's output with the expected text.
+
+    With `stories`, the nodes also build their decision records (which the output ignores):
+    the proof that explaining a decision never changes it."""
     name = name or path.name
     try:
         text = path.read_text(encoding="utf-8")
@@ -444,7 +453,7 @@ def run_file(path: Path, name: str | None = None) -> FileResult:
         return FileResult(
             name, False, f"cannot read: {e.strerror if isinstance(e, OSError) else e}"
         )
-    env = InteractionEnv()
+    env = InteractionEnv(stories=stories)
     actual_doc: list[str] = []
     expected_doc: list[str] = []
     first_failure = ""

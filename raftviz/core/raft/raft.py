@@ -18,6 +18,29 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from raftviz.core.raft.decision import (
+    AppendRejected,
+    AppendSent,
+    Campaign,
+    CommitLearned,
+    Committed,
+    CommitWaits,
+    Decision,
+    ElectionResult,
+    EmptyEntry,
+    ForgotLeader,
+    LeaderFound,
+    LogConflict,
+    ProposalForwarded,
+    ProposalRefused,
+    Proposed,
+    QuorumLost,
+    StaleTerm,
+    TermSeen,
+    Transfer,
+    Vote,
+    VoteIgnored,
+)
 from raftviz.core.raft.log import LogUnavailable, MemoryStorage, RaftLog
 from raftviz.core.raft.logline import Level, LogLine
 from raftviz.core.raft.messages import (
@@ -39,7 +62,8 @@ _UNSTAMPED = frozenset({M.MsgProp, M.MsgReadIndex})
 """Local requests, which travel with term 0 even when forwarded to the leader."""
 _AFTER_APPEND = frozenset({M.MsgAppResp, M.MsgVoteResp, M.MsgPreVoteResp})
 """Responses that may only leave once the state they answer for is persisted."""
-LogSink = Callable[[LogLine], None]
+LogSink = Callable[[LogLine | Decision], None]
+"""Receives a node's log lines, and its decision records when it was built with `stories`."""
 
 
 class ProposalDropped(Exception):
@@ -81,11 +105,16 @@ class Raft:
         storage: MemoryStorage | None = None,
         hard_state: HardState | None = None,
         sink: LogSink | None = None,
+        stories: bool = False,
     ) -> None:
         if config.heartbeat_tick >= config.election_tick:
             raise ValueError("election tick must be greater than heartbeat tick")
         self.id = config.id
         self.sink = sink
+        # Decision records go to the same sink, but only when asked for: every site that builds
+        # one first checks `tell`, so without stories nothing is built (see decision.py).
+        self.tell: LogSink | None = sink if stories else None
+        self._timer_fired: tuple[int, int] | None = None  # (elapsed, timeout) while it fires
         self.config = config
         self.election_timeout = config.election_tick
         self.heartbeat_timeout = config.heartbeat_tick
@@ -234,6 +263,10 @@ class Raft:
         self.send(
             M.MsgApp, to, index=prev_index, log_term=prev_term, entries=tuple(ents), commit=commit
         )
+        if ents and self.tell is not None:
+            self.tell(
+                AppendSent(self.id, to, self.term, prev_index, prev_term, tuple(ents), commit)
+            )
         pr.sent_entries(len(ents), sum(len(e.data) for e in ents))
         pr.sent_commit = commit
         return True
@@ -269,7 +302,35 @@ class Raft:
         self.send(M.MsgAppResp, self.id, index=li)
 
     def _maybe_commit(self) -> bool:
-        return self.raft_log.maybe_commit(self.trk.committed(), self.term)
+        log = self.raft_log
+        index = self.trk.committed()
+        if self.tell is None:
+            return log.maybe_commit(index, self.term)
+        old = log.committed
+        if log.maybe_commit(index, self.term):
+            self.tell(
+                Committed(self.id, self.term, old, index, self._holders(index), self.trk.voters)
+            )
+            return True
+        if index > old:
+            # A majority has it, but counting only commits entries of the leader's own term.
+            self.tell(
+                CommitWaits(
+                    self.id,
+                    self.term,
+                    index,
+                    log.term_or_zero(index),
+                    old,
+                    self._holders(index),
+                    self.trk.voters,
+                )
+            )
+        return False
+
+    def _holders(self, index: int) -> tuple[int, ...]:
+        """The voters the leader knows to have `index` (for decision records only)."""
+        progress = self.trk.progress
+        return tuple(v for v in self.trk.voters if v in progress and progress[v].match >= index)
 
     # ------------------------------------------------------------------ transitions
 
@@ -331,9 +392,12 @@ class Raft:
         pr.recent_active = True
         # The empty entry lets the new leader commit everything of earlier terms (Figure 8).
         self._append_entries([Entry(term=0, index=0)])
+        if self.tell is not None:
+            log = self.raft_log
+            self.tell(EmptyEntry(self.id, self.term, log.last_index(), log.committed))
         self._info("became", f"{self.id:x} became leader at term {self.term}", ("term", self.term))
 
-    def _hup(self, t: CampaignType) -> None:
+    def _hup(self, t: CampaignType, frm: int = NONE) -> None:
         if self.state == StateType.StateLeader:
             self._debug("hup", f"{self.id:x} ignoring MsgHup because already leader")
             return
@@ -345,9 +409,10 @@ class Raft:
             f"{self.id:x} is starting a new election at term {self.term}",
             ("term", self.term),
         )
-        self._campaign(t)
+        self._campaign(t, "timeout-now" if t == CampaignType.TRANSFER else "hup", frm)
 
-    def _campaign(self, t: CampaignType) -> None:
+    def _campaign(self, t: CampaignType, cause: str = "hup", frm: int = NONE) -> None:
+        old_role, old_term = self.state, self.term
         if t == CampaignType.PRE_ELECTION:
             self.become_pre_candidate()
             vote_msg = M.MsgPreVote
@@ -359,6 +424,28 @@ class Raft:
             term = self.term
         last_term, last_index = self._last_entry()
         context = CAMPAIGN_TRANSFER if t == CampaignType.TRANSFER else ""
+        if self.tell is not None:
+            elapsed, timeout = 0, 0
+            if cause == "hup" and self._timer_fired is not None:
+                cause = "timer"
+                elapsed, timeout = self._timer_fired
+            self.tell(
+                Campaign(
+                    self.id,
+                    t == CampaignType.PRE_ELECTION,
+                    t == CampaignType.TRANSFER,
+                    cause,
+                    old_role.value,
+                    old_term,
+                    term,
+                    last_term,
+                    last_index,
+                    tuple(v for v in self.trk.voters if v != self.id),
+                    elapsed,
+                    timeout,
+                    frm,
+                )
+            )
         for id in self.trk.voters:
             if id == self.id:
                 # Our own vote counts only once our state is persisted (see rawnode).
@@ -394,8 +481,14 @@ class Raft:
     def _tick_election(self) -> None:
         self.election_elapsed += 1
         if self.promotable() and self.past_election_timeout():
+            if self.tell is not None:
+                # The campaign's decision record says that the timer, not a command, started it.
+                self._timer_fired = (self.election_elapsed, self.randomized_election_timeout)
             self.election_elapsed = 0
-            self.step(Message(type=M.MsgHup, frm=self.id))
+            try:
+                self.step(Message(type=M.MsgHup, frm=self.id))
+            finally:
+                self._timer_fired = None
 
     def _tick_heartbeat(self) -> None:
         self.heartbeat_elapsed += 1
@@ -406,6 +499,16 @@ class Raft:
                 self.step(Message(type=M.MsgCheckQuorum, frm=self.id))
             # A transfer must finish within one election timeout.
             if self.state == StateType.StateLeader and self.lead_transferee != NONE:
+                if self.tell is not None:
+                    self.tell(
+                        Transfer(
+                            self.id,
+                            "timed-out",
+                            self.lead_transferee,
+                            self.term,
+                            timeout=self.election_timeout,
+                        )
+                    )
                 self.lead_transferee = NONE
         if self.state != StateType.StateLeader:
             return
@@ -441,6 +544,19 @@ class Raft:
                         ("from", m.frm),
                         ("type", str(t)),
                     )
+                    if self.tell is not None:
+                        self.tell(
+                            VoteIgnored(
+                                self.id,
+                                m.frm,
+                                t == M.MsgPreVote,
+                                m.term,
+                                self.term,
+                                self.lead,
+                                self.election_elapsed,
+                                self.election_timeout,
+                            )
+                        )
                     return
             if t == M.MsgPreVote or (t == M.MsgPreVoteResp and not m.reject):
                 # Pre-votes never move terms: granting one is only a promise.
@@ -454,15 +570,31 @@ class Raft:
                     ("type", str(t)),
                     ("term", m.term),
                 )
+                old_role, old_term = self.state, self.term
                 if t in (M.MsgApp, M.MsgHeartbeat, M.MsgSnap):
                     self.become_follower(m.term, m.frm)
                 else:
                     self.become_follower(m.term, NONE)
+                if self.tell is not None:
+                    self.tell(
+                        TermSeen(
+                            self.id,
+                            old_role.value,
+                            old_term,
+                            m.term,
+                            m.frm,
+                            str(t),
+                            m.reject,
+                            self.lead,
+                        )
+                    )
         elif m.term < self.term:
             if (self.check_quorum or self.pre_vote) and t in (M.MsgHeartbeat, M.MsgApp):
                 # Tell a stale leader about the newer term, so that it steps down and a node
                 # stuck at a higher term (which pre-vote or the lease keep from winning) is freed.
                 self.send(M.MsgAppResp, m.frm)
+                if self.tell is not None:
+                    self.tell(StaleTerm(self.id, m.frm, str(t), m.term, self.term, "told"))
             elif t == M.MsgPreVote:
                 last_term, last_index = self._last_entry()
                 self._info(
@@ -474,6 +606,8 @@ class Raft:
                     ("type", str(t)),
                 )
                 self.send(M.MsgPreVoteResp, m.frm, term=self.term, reject=True)
+                if self.tell is not None:
+                    self.tell(StaleTerm(self.id, m.frm, str(t), m.term, self.term, "refused"))
             else:
                 self._info(
                     "lower-term",
@@ -482,6 +616,8 @@ class Raft:
                     ("from", m.frm),
                     ("type", str(t)),
                 )
+                if self.tell is not None:
+                    self.tell(StaleTerm(self.id, m.frm, str(t), m.term, self.term, "ignored"))
             return
 
         if t == M.MsgHup:
@@ -514,6 +650,25 @@ class Raft:
             ("from", m.frm),
             ("type", str(m.type)),
         )
+        if self.tell is not None:
+            self.tell(
+                Vote(
+                    self.id,
+                    m.frm,
+                    m.type == M.MsgPreVote,
+                    m.term,
+                    self.term,
+                    verb == "cast",
+                    self.vote,
+                    self.lead,
+                    last_term,
+                    last_index,
+                    m.log_term,
+                    m.index,
+                    can_vote,
+                    up_to_date,
+                )
+            )
         if verb == "cast":
             # A granted vote answers at the candidate's term; for a pre-vote, the future one.
             self.send(resp, m.frm, term=m.term)
@@ -536,6 +691,16 @@ class Raft:
                     "stepped-down",
                     f"{self.id:x} stepped down to follower since quorum is not active",
                 )
+                if self.tell is not None:
+                    progress = self.trk.progress
+                    active = tuple(
+                        v for v in self.trk.voters if v in progress and progress[v].recent_active
+                    )
+                    self.tell(
+                        QuorumLost(
+                            self.id, self.term, active, self.trk.voters, self.election_timeout
+                        )
+                    )
                 self.become_follower(self.term, NONE)
             # Every check opens a new window in which followers must prove they are alive.
             for id, peer in self.trk.progress.items():
@@ -553,11 +718,20 @@ class Raft:
                     f"{self.id:x} [term {self.term}] transfer leadership to "
                     f"{self.lead_transferee:x} is in progress; dropping proposal",
                 )
+                self._tell_refused(m, "transfer")
                 raise ProposalDropped
             self._append_entries(list(m.entries))
+            if self.tell is not None:
+                last = self.raft_log.last_index()
+                ents = self.raft_log.slice(last + 1 - len(m.entries), last + 1)
+                self.tell(Proposed(self.id, self.term, tuple(ents), m.frm))
             self._bcast_append()
             return
-        if t == M.MsgForgetLeader or t == M.MsgReadIndex:
+        if t == M.MsgForgetLeader:
+            if self.tell is not None:
+                self.tell(ForgotLeader(self.id, self.lead, self.term, ignored=True))
+            return
+        if t == M.MsgReadIndex:
             return
 
         pr = self.trk.progress.get(m.frm)
@@ -623,6 +797,10 @@ class Raft:
                 "transfer",
                 f"{self.id:x} sent MsgTimeoutNow to {m.frm:x} after received MsgAppResp",
             )
+            if self.tell is not None:
+                self.tell(
+                    Transfer(self.id, "caught-up", m.frm, self.term, pr.match, log.last_index())
+                )
             self._send_timeout_now(m.frm)
 
     def _handle_transfer_leader(self, m: Message, pr: Progress) -> None:
@@ -637,6 +815,8 @@ class Raft:
                     f"{self.id:x} [term {self.term}] transfer leadership to {transferee:x} is in "
                     f"progress, ignores request to same node {transferee:x}",
                 )
+                if self.tell is not None:
+                    self.tell(Transfer(self.id, "same", transferee, self.term))
                 return
             old = self.lead_transferee
             self.lead_transferee = NONE
@@ -644,11 +824,15 @@ class Raft:
                 "transfer",
                 f"{self.id:x} [term {self.term}] abort previous transferring leadership to {old:x}",
             )
+            if self.tell is not None:
+                self.tell(Transfer(self.id, "replaced", old, self.term, lead=transferee))
         if transferee == self.id:
             self._debug(
                 "transfer",
                 f"{self.id:x} is already leader. Ignored transferring leadership to self",
             )
+            if self.tell is not None:
+                self.tell(Transfer(self.id, "to-self", transferee, self.term))
             return
         self._info(
             "transfer",
@@ -656,6 +840,14 @@ class Raft:
         )
         self.election_elapsed = 0
         self.lead_transferee = transferee
+        if self.tell is not None:
+            last = self.raft_log.last_index()
+            step = "start-now" if pr.match == last else "start-catch-up"
+            self.tell(
+                Transfer(
+                    self.id, step, transferee, self.term, pr.match, last, self.election_timeout
+                )
+            )
         if pr.match == self.raft_log.last_index():
             self._send_timeout_now(transferee)
             self._info(
@@ -675,13 +867,16 @@ class Raft:
             self._info(
                 "drop-proposal", f"{self.id:x} no leader at term {self.term}; dropping proposal"
             )
+            self._tell_refused(m, "no-leader")
             raise ProposalDropped
-        if t == M.MsgApp:
+        if t == M.MsgApp or t == M.MsgHeartbeat:
+            if self.tell is not None:
+                self.tell(LeaderFound(self.id, self.state.value, m.term, m.frm, str(t)))
             self.become_follower(m.term, m.frm)
-            self._handle_append_entries(m)
-        elif t == M.MsgHeartbeat:
-            self.become_follower(m.term, m.frm)
-            self._handle_heartbeat(m)
+            if t == M.MsgApp:
+                self._handle_append_entries(m)
+            else:
+                self._handle_heartbeat(m)
         elif t == my_resp:
             granted, rejected, res = self._poll(m.frm, t, not m.reject)
             self._info(
@@ -690,9 +885,23 @@ class Raft:
                 ("granted", granted),
                 ("rejected", rejected),
             )
+            if res != VoteResult.VotePending and self.tell is not None:
+                votes = self.trk.votes
+                voters = self.trk.voters
+                self.tell(
+                    ElectionResult(
+                        self.id,
+                        self.state == StateType.StatePreCandidate,
+                        self.term + 1 if self.state == StateType.StatePreCandidate else self.term,
+                        res == VoteResult.VoteWon,
+                        tuple(v for v in voters if votes.get(v) is True),
+                        tuple(v for v in voters if votes.get(v) is False),
+                        voters,
+                    )
+                )
             if res == VoteResult.VoteWon:
                 if self.state == StateType.StatePreCandidate:
-                    self._campaign(CampaignType.ELECTION)
+                    self._campaign(CampaignType.ELECTION, "pre-vote-won")
                 else:
                     self.become_leader()
                     self._bcast_append()
@@ -705,6 +914,8 @@ class Raft:
                 f"{self.id:x} [term {self.term} state {self.state}] ignored MsgTimeoutNow "
                 f"from {m.frm:x}",
             )
+            if self.tell is not None:
+                self.tell(Transfer(self.id, "ignored-timeout-now", self.id, self.term, lead=m.frm))
 
     # ------------------------------------------------------------------ followers
 
@@ -715,6 +926,7 @@ class Raft:
                 self._info(
                     "drop-proposal", f"{self.id:x} no leader at term {self.term}; dropping proposal"
                 )
+                self._tell_refused(m, "no-leader")
                 raise ProposalDropped
             if self.config.disable_proposal_forwarding:
                 self._info(
@@ -722,7 +934,11 @@ class Raft:
                     f"{self.id:x} not forwarding to leader {self.lead:x} at term {self.term}; "
                     "dropping proposal",
                 )
+                self._tell_refused(m, "no-forwarding")
                 raise ProposalDropped
+            if self.tell is not None:
+                data = tuple(e.data for e in m.entries)
+                self.tell(ProposalForwarded(self.id, self.lead, self.term, data))
             self._forward(m, self.lead)
         elif t == M.MsgApp:
             self.election_elapsed = 0
@@ -738,7 +954,11 @@ class Raft:
                     "transfer",
                     f"{self.id:x} no leader at term {self.term}; dropping leader transfer msg",
                 )
+                if self.tell is not None:
+                    self.tell(Transfer(self.id, "no-leader", m.frm, self.term))
                 return
+            if self.tell is not None:
+                self.tell(Transfer(self.id, "forwarded", m.frm, self.term, lead=self.lead))
             self._forward(m, self.lead)
         elif t == M.MsgForgetLeader:
             if self.config.read_only_lease_based:
@@ -746,6 +966,8 @@ class Raft:
                     Level.ERROR, "forget", "ignoring MsgForgetLeader due to ReadOnlyLeaseBased", ()
                 )
                 return
+            if self.tell is not None:
+                self.tell(ForgotLeader(self.id, self.lead, self.term))
             if self.lead != NONE:
                 self._info(
                     "forget",
@@ -758,15 +980,22 @@ class Raft:
                 f"{self.id:x} [term {self.term}] received MsgTimeoutNow from {m.frm:x} and starts "
                 "an election to get leadership.",
             )
-            self._hup(CampaignType.TRANSFER)
+            self._hup(CampaignType.TRANSFER, m.frm)
 
     def _handle_append_entries(self, m: Message) -> None:
         log = self.raft_log
         if m.index < log.committed:
             self.send(M.MsgAppResp, m.frm, index=log.committed)
             return
+        old_commit = log.committed
+        conflict = self._conflict(m) if self.tell is not None else None
         last_new = log.maybe_append(m.index, m.log_term, m.entries, m.commit)
         if last_new is not None:
+            if self.tell is not None:
+                if conflict is not None:
+                    self.tell(conflict)
+                if log.committed > old_commit:
+                    self.tell(CommitLearned(self.id, m.frm, old_commit, log.committed, str(m.type)))
             self.send(M.MsgAppResp, m.frm, index=last_new)
             return
         self._debug(
@@ -778,6 +1007,19 @@ class Raft:
         hint_index, hint_term = log.find_conflict_by_term(
             min(m.index, log.last_index()), m.log_term
         )
+        if self.tell is not None:
+            self.tell(
+                AppendRejected(
+                    self.id,
+                    m.frm,
+                    m.index,
+                    m.log_term,
+                    log.term_or_zero(m.index),
+                    log.last_index(),
+                    hint_index,
+                    hint_term,
+                )
+            )
         self.send(
             M.MsgAppResp,
             m.frm,
@@ -787,6 +1029,31 @@ class Raft:
             log_term=hint_term,
         )
 
+    def _conflict(self, m: Message) -> LogConflict | None:
+        """The entries an append would overwrite, found without logging (etcd's findConflict
+        logs its own line when the append really happens)."""
+        log = self.raft_log
+        if not log.match_term(m.index, m.log_term):
+            return None
+        for e in m.entries:
+            if not log.match_term(e.index, e.term):
+                last = log.last_index()
+                if e.index > last:
+                    return None
+                lost = tuple(log.slice(e.index, last + 1))
+                return LogConflict(self.id, m.frm, e.index, log.term(e.index), e.term, lost)
+        return None
+
     def _handle_heartbeat(self, m: Message) -> None:
-        self.raft_log.commit_to(m.commit)
+        log = self.raft_log
+        old_commit = log.committed
+        log.commit_to(m.commit)
+        if self.tell is not None and log.committed > old_commit:
+            self.tell(CommitLearned(self.id, m.frm, old_commit, log.committed, str(m.type)))
         self.send(M.MsgHeartbeatResp, m.frm, context=m.context)
+
+    def _tell_refused(self, m: Message, reason: str) -> None:
+        if self.tell is not None:
+            data = tuple(e.data for e in m.entries)
+            lead, transferee = self.lead, self.lead_transferee
+            self.tell(ProposalRefused(self.id, reason, self.term, data, lead, transferee))

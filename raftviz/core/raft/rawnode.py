@@ -67,9 +67,10 @@ class RawNode:
         storage: MemoryStorage | None = None,
         hard_state: HardState | None = None,
         sink: LogSink | None = None,
+        stories: bool = False,
     ) -> None:
         self.storage = storage or MemoryStorage()
-        self.raft = Raft(config, self.storage, hard_state, sink)
+        self.raft = Raft(config, self.storage, hard_state, sink, stories)
         self.prev_soft = self.raft.soft_state()
         self.prev_hard = self.raft.hard_state()
         self.persisted_hard = hard_state or HardState(commit=self.raft.raft_log.committed)

@@ -89,6 +89,8 @@ class Executor:
     `run`, every event of a `run until`, every tick of a `tick`), so a caller can take the events
     produced so far instead of letting a day of them pile up in the cluster until the command
     ends. The slices change nothing in the run itself.
+
+    `stories` asks the cluster for story events, the plain-words reason of each decision.
     """
 
     def __init__(
@@ -97,9 +99,11 @@ class Executor:
         output: Callable[[str], None] = lambda _: None,
         on_pause: Callable[[], None] = lambda: None,
         on_progress: Callable[[], None] = lambda: None,
+        *,
+        stories: bool = False,
     ) -> None:
         self.cluster_cmd = cluster_cmd
-        self.cluster = Cluster(cluster_cmd.settings())
+        self.cluster = Cluster(cluster_cmd.settings(), stories=stories)
         self.output = output
         self.on_pause = on_pause
         self.on_progress = on_progress

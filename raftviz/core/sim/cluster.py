@@ -7,8 +7,9 @@ store, hand the messages to the network, advance. One `random.Random(seed)` draw
 random (phases, election timeouts, flight times, loss), and a heap ordered by (time, sequence)
 decides the order of everything, so the same seed and commands give the same run, event for event.
 
-Every change is reported as an immutable event (see `events.py`); `view()` gives a plain
-snapshot for screens; `snapshot()`/`restore()` let a UI rewind.
+Every change is reported as an immutable event (see `events.py`); with `stories=True` every
+Raft decision is also reported as a `Story` (see `story.py`). `view()` gives a plain snapshot
+for screens; `snapshot()`/`restore()` let a UI rewind.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import heapq
 import random
 from dataclasses import dataclass, field
 
+from raftviz.core.raft.decision import Decision
 from raftviz.core.raft.log import MemoryStorage
 from raftviz.core.raft.logline import LogLine
 from raftviz.core.raft.messages import NONE, HardState, Message, MsgType, StateType
@@ -42,6 +44,7 @@ from raftviz.core.sim.events import (
 )
 from raftviz.core.sim.invariants import SafetyChecker, Violation
 from raftviz.core.sim.network import Links
+from raftviz.core.sim.story import Applied, Story
 
 TICK = 0
 DELIVER = 1
@@ -79,13 +82,17 @@ class SimNode:
 
 
 class _Relay:
-    """Forwards the log lines of a cluster's nodes to that cluster (each copy has its own)."""
+    """Forwards the log lines and decision records of a cluster's nodes to that cluster (each
+    copy has its own)."""
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
 
-    def __call__(self, line: LogLine) -> None:
-        self.cluster._emit_log(line)
+    def __call__(self, line: LogLine | Decision) -> None:
+        if type(line) is LogLine:
+            self.cluster._emit_log(line)
+        else:
+            self.cluster._emit(Story, line)
 
 
 ROLE = {
@@ -99,8 +106,11 @@ ROLE = {
 class Cluster:
     """N Raft nodes on a simulated network, advanced event by event."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, stories: bool = False) -> None:
         s = self.settings = settings or Settings()
+        # Stories explain each decision; off, no node builds a decision record (see story.py).
+        # They never change the run: the same seed gives the same events with or without them.
+        self.stories = stories
         self.rng = random.Random(s.seed)
         self.time_ms = 0
         self._seq = 0  # orders scheduled items at the same time
@@ -140,7 +150,7 @@ class Cluster:
             pre_vote=s.prevote,
             rng=self.rng,
         )
-        return RawNode(config, storage, hs, sink=self._relay)
+        return RawNode(config, storage, hs, sink=self._relay, stories=self.stories)
 
     def _schedule_ticks(self, node: SimNode, first: int) -> None:
         if self.settings.auto_tick:
@@ -225,6 +235,8 @@ class Cluster:
                 self._violations(self.checker.applied_entries(node.id, rd.committed_entries))
                 ce = rd.committed_entries
                 self._emit(EntriesChanged, node.id, "applied", ce[0].index, ce[-1].index)
+                if self.stories:
+                    self._emit(Story, Applied(node.id, ce))
             for m in rd.messages:
                 self._send(m)
             raw.advance()

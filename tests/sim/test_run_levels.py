@@ -1,0 +1,64 @@
+"""`raftviz run --level`: the default output stays etcd's lines, byte for byte; `story` tells
+why instead; `info` leaves out etcd's DEBUG lines.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from raftviz.commands.run import run_script
+from raftviz.core.etcdtext.describe import describe_event
+from raftviz.core.sim.events import RaftLog
+from tests.sim.test_story_stream import events_of
+
+SCENARIO_DIR = Path(str(resources.files("raftviz.scenarios")))
+SCENARIOS = sorted(p.name for p in SCENARIO_DIR.iterdir() if p.name.endswith(".raft"))
+
+STORY_LINE = re.compile(r"^ *\d+\.\d{3}s S\d+\b")
+ETCD_LINE = re.compile(r"^ *\d+\.\d{3}s (DEBUG|INFO|WARN|ERROR) ")
+
+
+def run_text(path: Path, level: str = "debug", seed: int | None = None) -> str:
+    out = io.StringIO()
+    run_script(str(path), as_json=False, seed=seed, out=out, level=level)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_default_output_is_unchanged_and_tells_no_story(name: str) -> None:
+    path = SCENARIO_DIR / name
+    default = run_text(path)
+    assert run_text(path, level="debug") == default
+    lines = default.splitlines()
+    assert not [line for line in lines if STORY_LINE.match(line)]
+    # Every etcd line of the run is printed, in order, among the default output's lines.
+    etcd = [describe_event(e) for e in events_of(path, stories=True) if type(e) is RaftLog]
+    printed = [line.split("s ", 1)[1] for line in lines if ETCD_LINE.match(line)]
+    assert printed == etcd
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_story_level_prints_stories_and_no_etcd_line(name: str) -> None:
+    lines = run_text(SCENARIO_DIR / name, level="story").splitlines()
+    assert [line for line in lines if STORY_LINE.match(line)]
+    assert not [line for line in lines if ETCD_LINE.match(line)]
+    assert not [line for line in lines if " deliver " in line or " drop (" in line]
+    assert lines[-1].startswith("ok: 0 failed checks, 0 safety violations")
+
+
+def test_info_level_leaves_out_only_etcd_s_debug_lines() -> None:
+    path = SCENARIO_DIR / "transfer-catchup.raft"
+    default = run_text(path).splitlines()
+    info = run_text(path, level="info").splitlines()
+    assert any(" DEBUG " in line for line in default)
+    assert info == [line for line in default if not re.match(r"^ *\d+\.\d{3}s DEBUG ", line)]
+
+
+def test_story_output_is_the_same_for_the_same_seed() -> None:
+    path = SCENARIO_DIR / "election.raft"
+    assert run_text(path, level="story", seed=5) == run_text(path, level="story", seed=5)
