@@ -27,7 +27,10 @@ def test_story_level_tells_why_with_the_narration(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     won = "    1.423s S2 won the election at term 1 and becomes its leader: 3 of 5 granted "
     assert any(line.startswith(won) for line in lines)
-    said = " say The new leader appends an empty entry; once a majority stores it, it is committed."
+    said = (
+        " say A client asks the leader to store x=1. Predict: "
+        "at which index will it land, and when is it committed?"
+    )
     assert any(line.endswith(said) for line in lines)
     assert not any(" INFO " in line or " DEBUG " in line for line in lines)
     assert lines[-1] == "ok: 0 failed checks, 0 safety violations, seed 1, simulated 3.423s"
