@@ -33,6 +33,7 @@ from raftviz.core.sim.events import (
     RaftLog,
     SafetyViolation,
     StateChanged,
+    TimersChanged,
 )
 from raftviz.widgets.palette import Palette, node_label
 
@@ -61,7 +62,7 @@ def event_level(event: Event) -> Level:
         return Level.ERROR
     if isinstance(event, NodeFault | NetworkChanged):
         return Level.WARN
-    if isinstance(event, MessageDropped | Narration):
+    if isinstance(event, MessageDropped | Narration | TimersChanged):
         return Level.INFO
     return Level.DEBUG
 
@@ -89,6 +90,18 @@ def _message_text(event: MessageEvent) -> str:
     if event.reject:
         parts.append("REJECT")
     return " ".join(parts)
+
+
+def timers_text(event: TimersChanged) -> str:
+    """``aligned: S2 S3 time out after 14 ticks`` or ``spread: S2 10 · S3 15 ticks``."""
+    if not event.timeouts:
+        return f"{event.what}: no follower to change"
+    ticks = {t for _, t in event.timeouts}
+    if len(ticks) == 1:
+        nodes = " ".join(node_label(node) for node, _ in event.timeouts)
+        return f"{event.what}: {nodes} time out after {ticks.pop()} ticks"
+    each = " · ".join(f"{node_label(node)} {t}" for node, t in event.timeouts)
+    return f"{event.what}: {each} ticks"
 
 
 def format_event(event: Event, palette: Palette) -> Text:
@@ -133,6 +146,8 @@ def format_event(event: Event, palette: Palette) -> Text:
         line.append(event.what.upper(), palette.warning)
     elif isinstance(event, NetworkChanged):
         line.append("network: " + event.description, palette.warning)
+    elif isinstance(event, TimersChanged):
+        line.append("timers " + timers_text(event), palette.fg("primary", bold=True))
     elif isinstance(event, SafetyViolation):
         who = ",".join(node_label(n) for n in event.nodes)
         line.append(

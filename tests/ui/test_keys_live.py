@@ -30,10 +30,11 @@ from raftviz.core.raft.raft import Raft
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import ClusterCmd, load_script
 from raftviz.core.sim.cluster import Cluster
-from raftviz.core.sim.events import ClusterView
+from raftviz.core.sim.events import ClusterView, Event
 from raftviz.runtime import VIEW_LOG_TAIL, Control, Runtime
 from raftviz.widgets import EventLog, HelpScreen, InspectorScreen, PromptScreen, StatusBar
-from raftviz.widgets.event_log import event_nodes
+from raftviz.widgets.event_log import event_nodes, format_event
+from raftviz.widgets.palette import Palette
 
 Text = Callable[[RaftvizApp], str]
 
@@ -434,6 +435,19 @@ async def test_a_aligns_and_s_spreads_the_election_timers(stack: Stack) -> None:
 
         await press_until(pilot, stack, "s", spread, "spread timers")
         assert all(stack.raft(n).election_elapsed == 0 for n in followers)
+        # The log tells them as timer events, not as changes of the network.
+        log = stack.app.screen_main.query_one(EventLog)
+        await until(pilot, stack, lambda: len(timer_lines(log)) == 2, "two timer lines")
+        aligned, spread_line = timer_lines(log)
+        assert "timers aligned: S1 S2 S3 S4 time out after" in aligned
+        assert "timers spread: S1 " in spread_line
+        assert not any("network" in line for line in timer_lines(log))
+
+
+def timer_lines(log: EventLog) -> list[str]:
+    palette = Palette.from_variables(log.app.theme_variables)
+    lines = [format_event(e, palette).plain for e in log.lines if isinstance(e, Event)]
+    return [line for line in lines if "timers" in line]
 
 
 # ------------------------------------------------------------------ prompt, save, screens

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from raftviz.core.raft.logline import Level, LogLine
-from raftviz.core.sim.events import FlightView, MessageDropped, RaftLog
+from raftviz.core.sim.events import FlightView, MessageDropped, RaftLog, TimersChanged
 from raftviz.themes import THEMES
 from raftviz.widgets.cluster_map import flight_progress, layout_cards
 from raftviz.widgets.event_log import event_level, event_nodes, format_event
@@ -154,3 +154,12 @@ def test_candidate_cards_show_the_votes(views: Any) -> None:
     for level in CARD_LEVELS:
         text = "".join(char for row in render_card(candidate, level, palette) for char, _ in row)
         assert "2/3" in text, level.name
+
+
+def test_timer_changes_are_logged_as_timer_events_not_network_ones() -> None:
+    palette = Palette.from_variables(THEMES["raft-dark"].variables)
+    aligned = format_event(TimersChanged(1500, 1, "aligned", ((2, 14), (3, 14))), palette).plain
+    assert "network" not in aligned
+    assert aligned.endswith("INFO -- timers aligned: S2 S3 time out after 14 ticks")
+    spread = format_event(TimersChanged(1500, 2, "spread", ((2, 10), (3, 15))), palette).plain
+    assert spread.endswith("timers spread: S2 10 · S3 15 ticks")
