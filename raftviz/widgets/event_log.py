@@ -37,7 +37,7 @@ from raftviz.core.sim.events import (
 )
 from raftviz.widgets.palette import Palette, node_label
 
-__all__ = ["EventLog", "event_level", "event_nodes", "format_event"]
+__all__ = ["EventLog", "event_actors", "event_level", "format_event"]
 
 HISTORY = 2000
 """Events kept for re-filtering; older ones are forgotten (memory stays flat over an hour)."""
@@ -67,12 +67,17 @@ def event_level(event: Event) -> Level:
     return Level.DEBUG
 
 
-def event_nodes(event: Event) -> tuple[int, ...]:
-    """The nodes an event concerns; () means the whole cluster (shown under any node filter)."""
+def event_actors(event: Event) -> tuple[int, ...]:
+    """The nodes that *did* what an event tells (its line is theirs under a node filter, and
+    the first is named in the node column); () means the whole cluster, shown under any node
+    filter. A message is its sender's when sent or lost, its receiver's when received: the
+    node filter keeps what a node did, not every line that mentions it."""
     if isinstance(event, RaftLog):
         return (event.line.node,)
+    if isinstance(event, MessageDelivered):
+        return (event.to,)
     if isinstance(event, MessageEvent):
-        return (event.frm, event.to)
+        return (event.frm,)
     if isinstance(event, StateChanged | EntriesChanged | NodeFault):
         return (event.node,)
     return ()
@@ -107,7 +112,7 @@ def timers_text(event: TimersChanged) -> str:
 def format_event(event: Event, palette: Palette) -> Text:
     """One event as one line: time, level, node, then what happened."""
     level = event_level(event)
-    nodes = event_nodes(event)
+    nodes = event_actors(event)
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(f"{event.time_ms / 1000:8.3f}s ", palette.muted)
     level_style = {
@@ -118,9 +123,7 @@ def format_event(event: Event, palette: Palette) -> Text:
     }[level]
     line.append(_LEVEL_TAGS[level], level_style)
     line.append(" ")
-    if isinstance(event, MessageEvent):
-        line.append(node_label(event.frm), palette.node(event.frm))
-    elif nodes:
+    if nodes:
         line.append(node_label(nodes[0]), palette.node(nodes[0]))
     else:
         line.append("--", palette.muted)
@@ -250,7 +253,7 @@ class EventLog(ScrollView, can_focus=False):
             return False
         if self.node_filter is None:
             return True
-        nodes = event_nodes(event)
+        nodes = event_actors(event)
         return not nodes or self.node_filter in nodes
 
     # ------------------------------------------------------------------ scrolling

@@ -33,7 +33,7 @@ from raftviz.core.sim.cluster import Cluster
 from raftviz.core.sim.events import ClusterView, Event
 from raftviz.runtime import VIEW_LOG_TAIL, Control, Runtime
 from raftviz.widgets import EventLog, HelpScreen, InspectorScreen, PromptScreen, StatusBar
-from raftviz.widgets.event_log import event_nodes, format_event
+from raftviz.widgets.event_log import event_actors, format_event
 from raftviz.widgets.palette import Palette
 
 Text = Callable[[RaftvizApp], str]
@@ -576,7 +576,7 @@ async def test_n_and_v_filter_the_live_event_log(stack: Stack) -> None:
         await pilot.press("n", "n")
         assert log.node_filter == 2
         assert 0 < len(log.lines) < everything
-        assert all(not event_nodes(e) or 2 in event_nodes(e) for e in log.lines)
+        assert all(not event_actors(e) or 2 in event_actors(e) for e in log.lines)
         await pilot.press("v")
         assert log.min_level == Level.WARN
         assert len(log.lines) < everything

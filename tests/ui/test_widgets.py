@@ -8,10 +8,18 @@ from typing import Any
 import pytest
 
 from raftviz.core.raft.logline import Level, LogLine
-from raftviz.core.sim.events import FlightView, MessageDropped, RaftLog, TimersChanged
+from raftviz.core.raft.messages import Message, MsgType
+from raftviz.core.sim.events import (
+    FlightView,
+    MessageDelivered,
+    MessageDropped,
+    MessageSent,
+    RaftLog,
+    TimersChanged,
+)
 from raftviz.themes import THEMES
 from raftviz.widgets.cluster_map import flight_progress, layout_cards
-from raftviz.widgets.event_log import event_level, event_nodes, format_event
+from raftviz.widgets.event_log import event_actors, event_level, format_event
 from raftviz.widgets.flight_table import flight_glyph, progress_bar
 from raftviz.widgets.node_card import CARD_LEVELS, render_card, timer_ratio
 from raftviz.widgets.palette import Palette, classify_message, direction_arrow, role_info, role_key
@@ -133,7 +141,7 @@ def test_event_levels_and_nodes(events: Any) -> None:
     palette = Palette.from_variables(THEMES["raft-dark"].variables)
     assert [event_level(e) for e in events].count(Level.DEBUG) == 1
     drop = next(e for e in events if isinstance(e, MessageDropped))
-    assert event_nodes(drop) == (2, 5)
+    assert event_actors(drop) == (2,)  # the sender, whose message was lost
     assert "DROPPED (loss)" in format_event(drop, palette).plain
     line = RaftLog(1500, 1, LogLine(Level.INFO, 2, "k", "2 became follower at term 1"))
     assert format_event(line, palette).plain.endswith("INFO S2 2 became follower at term 1")
@@ -163,3 +171,21 @@ def test_timer_changes_are_logged_as_timer_events_not_network_ones() -> None:
     assert aligned.endswith("INFO -- timers aligned: S2 S3 time out after 14 ticks")
     spread = format_event(TimersChanged(1500, 2, "spread", ((2, 10), (3, 15))), palette).plain
     assert spread.endswith("timers spread: S2 10 · S3 15 ticks")
+
+
+def _msg(cls: type[MessageSent] | type[MessageDelivered]) -> MessageSent | MessageDelivered:
+    msg = Message(MsgType.MsgApp, to=5, frm=2, term=3, log_term=2, index=4, commit=4)
+    return cls(12_200, 5, 77, msg, 12_150, 12_200)
+
+
+def test_a_received_message_is_the_receiver_s_line() -> None:
+    palette = Palette.from_variables(THEMES["raft-dark"].variables)
+    recv = format_event(_msg(MessageDelivered), palette).plain
+    assert " DEBG S5 recv S2→S5 MsgApp" in recv
+    sent = format_event(_msg(MessageSent), palette).plain
+    assert " DEBG S2 sent S2→S5 MsgApp" in sent
+
+
+def test_a_node_filter_keeps_what_the_node_did_not_what_mentions_it() -> None:
+    assert event_actors(_msg(MessageDelivered)) == (5,)
+    assert event_actors(_msg(MessageSent)) == (2,)
