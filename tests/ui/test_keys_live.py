@@ -30,10 +30,10 @@ from raftviz.core.raft.raft import Raft
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import ClusterCmd, load_script
 from raftviz.core.sim.cluster import Cluster
-from raftviz.core.sim.events import ClusterView, Event
+from raftviz.core.sim.events import ClusterView, Event, MessageDropped
 from raftviz.runtime import VIEW_LOG_TAIL, Control, Runtime
 from raftviz.widgets import EventLog, HelpScreen, InspectorScreen, PromptScreen, StatusBar
-from raftviz.widgets.event_log import event_actors, format_event
+from raftviz.widgets.event_log import DropFold, event_actors, format_event
 from raftviz.widgets.palette import Palette
 
 Text = Callable[[RaftvizApp], str]
@@ -334,6 +334,29 @@ async def test_p_puts_the_selected_node_in_a_minority(
         await press_until(pilot, stack, [str(node), "p"], lambda: bool(links.groups), "groups")
         assert links.groups == [frozenset(minority), frozenset(majority)]
         assert links.reason_blocked(node, min(majority)) == "partition"
+
+
+async def test_a_partition_s_drops_do_not_push_the_election_out_of_the_log(
+    stack: Stack, text_of: Text
+) -> None:
+    async with stack.app.run_test(size=SIZE) as pilot:
+        await started(pilot, stack)
+        await elect(pilot, stack, 1)
+        links = stack.cluster.links
+        await press_until(pilot, stack, ["1", "p"], lambda: bool(links.groups), "a partition")
+        start = stack.cluster.time_ms
+        await command(pilot, stack, "run 3s", lambda: stack.cluster.time_ms >= start + 3000)
+        await pilot.pause()
+        log = stack.app.screen_main.query_one(EventLog)
+        # One line per cut link (2 x 3 links, each way), however many messages it dropped...
+        drops = [item for item in log.lines if isinstance(item, DropFold | MessageDropped)]
+        assert 0 < len(drops) <= 12
+        assert sum(item.count for item in drops if isinstance(item, DropFold)) > 60
+        # ...so the election the partition caused is on screen.
+        region = log.content_region
+        rows = text_of(stack.app).splitlines()[region.y : region.bottom]
+        shown = " ".join(" ".join(row[region.x : region.right] for row in rows).split())
+        assert "cast MsgVote for" in shown and "rejected MsgVote from" in shown
 
 
 async def test_h_heals_every_link(stack: Stack) -> None:
