@@ -366,10 +366,10 @@ class ClusterMap(ScrollView, can_focus=False):
         self, view: ClusterView, layout: MapLayout, palette: Palette
     ) -> list[list[Cell]]:
         if self._cards is None:
-            cuts: dict[int, set[int]] = {}
+            cuts: dict[int, list[tuple[int, int]]] = {}
             for a, b in view.cuts:
-                cuts.setdefault(a, set()).add(b)
-                cuts.setdefault(b, set()).add(a)
+                cuts.setdefault(a, []).append((a, b))
+                cuts.setdefault(b, []).append((a, b))
             rows: list[list[Cell]] = []
             for node in view.nodes:
                 rows.extend(
@@ -379,7 +379,7 @@ class ClusterMap(ScrollView, can_focus=False):
                         palette,
                         selected=node.id == self._selected,
                         cluster_size=len(view.nodes),
-                        cut_peers=cuts.get(node.id, ()),
+                        cuts=cuts.get(node.id, ()),
                     )
                 )
             self._cards = rows

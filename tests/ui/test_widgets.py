@@ -21,7 +21,7 @@ from raftviz.themes import THEMES
 from raftviz.widgets.cluster_map import flight_progress, layout_cards
 from raftviz.widgets.event_log import event_actors, event_level, format_event
 from raftviz.widgets.flight_table import flight_glyph, progress_bar
-from raftviz.widgets.node_card import CARD_LEVELS, render_card, timer_ratio
+from raftviz.widgets.node_card import CARD_LEVELS, link_state, render_card, timer_ratio
 from raftviz.widgets.palette import Palette, classify_message, direction_arrow, role_info, role_key
 from tests.ui.conftest import Flight
 
@@ -127,7 +127,7 @@ def test_roles_differ_by_glyph_not_only_colour() -> None:
 def test_cards_have_exactly_their_size(level: Any, views: Any) -> None:
     palette = Palette.from_variables(THEMES["raft-dark"].variables)
     for node in views.partition().nodes:
-        rows = render_card(node, level, palette, selected=node.id == 1, cut_peers=(3,))
+        rows = render_card(node, level, palette, selected=node.id == 1, cuts=((1, 3), (3, 1)))
         assert len(rows) == level.height
         assert all(len(row) == level.width for row in rows)
 
@@ -189,3 +189,19 @@ def test_a_received_message_is_the_receiver_s_line() -> None:
 def test_a_node_filter_keeps_what_the_node_did_not_what_mentions_it() -> None:
     assert event_actors(_msg(MessageDelivered)) == (5,)
     assert event_actors(_msg(MessageSent)) == (2,)
+
+
+def test_cards_say_which_way_a_link_is_cut(views: Any) -> None:
+    """A one-way cut reads differently from a two-way one: ↔ both ways, → cannot send to,
+    ← cannot hear from."""
+    node = views.five().nodes[0]  # S1
+    cuts = ((1, 3), (3, 1), (1, 2), (4, 1), (2, 5))
+    assert link_state(node, cuts) == "✂↔S3 →S2 ←S4"
+    assert link_state(node, ((1, 3), (1, 4), (3, 1))) == "✂↔S3 →S4"
+    assert link_state(node, ((2, 5),)) == ""
+    palette = Palette.from_variables(THEMES["raft-dark"].variables)
+    for level in CARD_LEVELS:
+        text = "".join(
+            char for row in render_card(node, level, palette, cuts=((1, 2),)) for char, _ in row
+        )
+        assert "✂→S2" in text, level.name
