@@ -159,17 +159,18 @@ def _timer(node: NodeView, width: int, palette: Palette, *, numbers: bool) -> Ce
     return line.add(label, palette.muted)
 
 
-def link_state(node: NodeView, cuts: Iterable[tuple[int, int]] = ()) -> str:
+def link_state(node: NodeView, cuts: Iterable[tuple[int, int]] = (), *, group: bool = True) -> str:
     """Words for the node's network situation: isolation, partition group, cut links.
 
     `cuts` are directed links (from, to) that drop messages; those touching this node read
     ``✂↔S3`` (cut both ways), ``→S2`` (it cannot send to S2) and ``←S4`` (it cannot hear S4),
-    so a one-way cut never looks like a two-way one.
+    so a one-way cut never looks like a two-way one. Small cards leave the group out
+    (``group=False``): the map draws the partition's sides apart.
     """
     parts: list[str] = []
     if node.isolated:
         parts.append("ISOLATED")
-    elif node.group is not None:
+    elif node.group is not None and group:
         parts.append(f"grp {node.group}")
     links = set(cuts)
     out = {b for a, b in links if a == node.id and b != node.id}
@@ -319,10 +320,14 @@ def render_card(
             [(v, border), *([(" ", blank)] * pad), *inner, *([(" ", blank)] * pad), (v, border)]
         )
 
-    bottom = CellLine().add(bl + h, border)
-    state = link_state(node, cuts) if level.name != "full" else ""
-    if state:
-        bottom.add(f" {state} ", palette.warning)
+    bottom = CellLine().add(bl, border)
+    state = link_state(node, cuts, group=False) if level.name != "full" else ""
+    if state and len(state) + 4 <= width - 1:
+        bottom.add(h, border).add(f" {state} ", palette.warning)
+    elif state:
+        bottom.add(state, palette.warning)  # tight: the words matter more than the frame
+    else:
+        bottom.add(h, border)
     bottom_cells = bottom.fit(width - 1, border)
     bottom_cells = [
         (h if char == " " and i >= len(bottom) else char, style)
@@ -352,7 +357,7 @@ def _micro(
     top = CellLine().add(
         ("▶" if selected else " ") + f"{node_label(node.id)} {info.glyph} T{node.term}", chip
     )
-    state = link_state(node, cuts)
+    state = link_state(node, cuts, group=False)
     if node.group is not None and not node.isolated and len(top) + 3 <= width:
         top.add(f" g{node.group}", chip)
     second = CellLine()

@@ -32,7 +32,14 @@ from raftviz.core.script.parse import ClusterCmd, load_script
 from raftviz.core.sim.cluster import Cluster
 from raftviz.core.sim.events import ClusterView, Event, MessageDropped
 from raftviz.runtime import VIEW_LOG_TAIL, Control, Runtime
-from raftviz.widgets import EventLog, HelpScreen, InspectorScreen, PromptScreen, StatusBar
+from raftviz.widgets import (
+    ClusterMap,
+    EventLog,
+    HelpScreen,
+    InspectorScreen,
+    PromptScreen,
+    StatusBar,
+)
 from raftviz.widgets.event_log import DropFold, event_actors, format_event
 from raftviz.widgets.palette import Palette
 
@@ -334,6 +341,14 @@ async def test_p_puts_the_selected_node_in_a_minority(
         await press_until(pilot, stack, [str(node), "p"], lambda: bool(links.groups), "groups")
         assert links.groups == [frozenset(minority), frozenset(majority)]
         assert links.reason_blocked(node, min(majority)) == "partition"
+        # The map draws the two sides apart, the minority left of a labelled wall.
+        await pilot.pause()
+        layout = stack.app.screen_main.query_one(ClusterMap).layout_info
+        assert layout is not None and [wall.label for wall in layout.walls] == ["partition"]
+        wall = layout.walls[0].x
+        for index in range(5):
+            x, _, width, _ = layout.rect(index)
+            assert (x + width < wall) == (index + 1 in minority)
 
 
 async def test_a_partition_s_drops_do_not_push_the_election_out_of_the_log(

@@ -61,6 +61,20 @@ def test_partition_small(snap_compare: Snap, make_ui: Any, views: Any, events: A
     assert snap_compare(ui.app, terminal_size=(80, 24), run_before=_with_events(ui, events))
 
 
+@pytest.mark.parametrize(
+    ("theme", "size"),
+    [("raft-dark", (160, 48)), ("raft-light", (160, 48)), ("raft-projector", (80, 24))],
+    ids=lambda v: v if isinstance(v, str) else f"{v[0]}x{v[1]}",
+)
+def test_partition_isolation_and_one_way_cut(
+    snap_compare: Snap, make_ui: Any, views: Any, theme: str, size: tuple[int, int]
+) -> None:
+    """The map draws every fault: the partition's sides apart behind a labelled wall, S5
+    alone behind another, and the one-way cut S3→S4 with its direction."""
+    ui = make_ui(views.split(), theme=theme)
+    assert snap_compare(ui.app, terminal_size=size, run_before=_with_events(ui, (), "3"))
+
+
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_nine_node_election(
     snap_compare: Snap, make_ui: Any, views: Any, size: tuple[int, int]

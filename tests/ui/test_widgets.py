@@ -18,7 +18,7 @@ from raftviz.core.sim.events import (
     TimersChanged,
 )
 from raftviz.themes import THEMES
-from raftviz.widgets.cluster_map import flight_progress, layout_cards
+from raftviz.widgets.cluster_map import WALL, flight_progress, layout_cards, layout_sides, map_sides
 from raftviz.widgets.event_log import event_actors, event_level, format_event
 from raftviz.widgets.flight_table import flight_glyph, progress_bar
 from raftviz.widgets.node_card import CARD_LEVELS, link_state, render_card, timer_ratio
@@ -205,3 +205,74 @@ def test_cards_say_which_way_a_link_is_cut(views: Any) -> None:
             char for row in render_card(node, level, palette, cuts=((1, 2),)) for char, _ in row
         )
         assert "✂→S2" in text, level.name
+
+
+SIDES = [
+    ((0, 1), (2, 3, 4)),
+    ((0, 1), (2, 3), (4,)),
+    ((0,), (1,), (2, 3, 4)),
+    ((0, 1, 2, 3), (4, 5, 6, 7, 8)),
+    ((0, 2, 4, 6), (1, 3, 5), (7,), (8,)),
+]
+
+
+@pytest.mark.parametrize("sides", SIDES, ids=str)
+@pytest.mark.parametrize(("width", "height"), [(80, 6), (80, 10), (100, 14), (96, 33), (200, 50)])
+def test_each_side_of_a_partition_stays_between_its_walls(
+    sides: tuple[tuple[int, ...], ...], width: int, height: int
+) -> None:
+    labels = ("partition",) * (len(sides) - 1)
+    layout = layout_sides(sides, labels, width, height)
+    count = sum(len(side) for side in sides)
+    rects = [layout.rect(i) for i in range(count)]
+    for x, y, w, h in rects:
+        assert x >= 0 and x + w <= layout.size.width
+        assert y >= 1 and y + h <= layout.size.height  # the top row is the walls' labels
+    for (x1, y1, w1, h1), (x2, y2, w2, h2) in combinations(rects, 2):
+        assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1
+    assert len(layout.walls) == len(sides) - 1
+    bounds = [-1, *(wall.x for wall in layout.walls), layout.size.width]
+    for number, side in enumerate(sides):
+        for node in side:
+            x, _, w, _ = layout.rect(node)
+            assert bounds[number] < x and x + w <= bounds[number + 1], (number, node)
+
+
+def test_the_sides_are_the_partition_groups_then_each_isolated_node(views: Any) -> None:
+    assert map_sides(views.five()) is None
+    assert map_sides(views.partition()) == (((0, 1), (2, 3, 4)), ("partition",))
+    assert map_sides(views.split()) == (((0, 1), (2, 3), (4,)), ("partition", "isolated"))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_partition_is_drawn_as_sides_apart_readable_without_colour(
+    make_ui: Any, views: Any, size: tuple[int, int]
+) -> None:
+    from tests.ui.test_keys import map_text, settle
+
+    ui = make_ui(views.split())
+    async with ui.app.run_test(size=size) as pilot:
+        await settle(pilot)
+        picture = map_text(ui.app).splitlines()
+        cluster_map = ui.app.screen_main.query_one("#map")
+        layout = cluster_map.layout_info  # type: ignore[attr-defined]
+        assert [wall.label for wall in layout.walls] == ["partition", "isolated"]
+        first, second = (wall.x for wall in layout.walls)
+        # The labels in the top row, the walls as shaded columns down the map.
+        assert " partition " in picture[0] and " isolated " in picture[0]
+        for wall in (first, second):
+            column = "".join(row[wall] for row in picture[1:])
+            assert column.count(WALL) >= len(column) - 2  # only a message may cross it
+
+        # Each group on its own side, S5 alone beyond the second wall.
+        def side_of(label: str) -> int:
+            row = next(r for r in picture if label in r)
+            x = row.index(label)
+            return 0 if x < first else 1 if x < second else 2
+
+        assert [side_of(f"S{n} ") for n in (1, 2, 3, 4, 5)] == [0, 0, 1, 1, 2]
+        # The one-way cut S3→S4 shows its direction: ✂ and one arrow, not ✂ twice.
+        text = "\n".join(picture)
+        assert text.count("✂") >= 1
+        assert any(f"✂{arrow}" in text for arrow in "→↘↓↙←↖↑↗")
+        assert not any(f"{arrow}✂" in text for arrow in "→↘↓↙←↖↑↗")
