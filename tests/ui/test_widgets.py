@@ -276,3 +276,57 @@ async def test_a_partition_is_drawn_as_sides_apart_readable_without_colour(
         assert text.count("✂") >= 1
         assert any(f"✂{arrow}" in text for arrow in "→↘↓↙←↖↑↗")
         assert not any(f"{arrow}✂" in text for arrow in "→↘↓↙←↖↑↗")
+
+
+def _logs_text(app: Any) -> str:
+    from tests.ui.conftest import screen_text
+
+    grid = app.screen_main.query_one("#logs")
+    region = grid.content_region
+    rows = screen_text(app).splitlines()[region.y : region.bottom]
+    return "\n".join(row[region.x : region.right] for row in rows)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_logs_show_each_entry_s_data_when_it_fits(
+    make_ui: Any, size: tuple[int, int]
+) -> None:
+    from tests.ui.test_keys import settle
+
+    ui = make_ui()
+    async with ui.app.run_test(size=size) as pilot:
+        await settle(pilot)
+        text = _logs_text(ui.app)
+        rows = {line.split()[0].lstrip("▶"): line for line in text.splitlines()[1:]}
+        assert "1 x=1" in rows["S1"] and "2 y=2" in rows["S1"]
+        # Longer data is cut to the room there is, never the entries after it.
+        assert ("3 k3=v3" if size[0] > 100 else "3 k3=…") in rows["S1"]
+        assert "k3=" not in rows["S3"]  # S3's log ends at index 7
+        assert "3 –" in rows["S2"]  # an entry without data (e.g. a new leader's) is a dash
+
+
+async def test_the_logs_fall_back_to_terms_when_the_data_does_not_fit(
+    make_ui: Any, views: Any
+) -> None:
+    import dataclasses
+
+    from raftviz.core.raft.messages import Entry
+    from tests.ui.test_keys import settle
+
+    log = tuple(Entry(1 + i // 10, i + 1, f"key{i}=value{i}") for i in range(40))
+    view = views.five()
+    nodes = tuple(dataclasses.replace(n, log=log, last_index=40, commit=40) for n in view.nodes)
+    ui = make_ui(dataclasses.replace(view, nodes=nodes))
+    async with ui.app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        text = _logs_text(ui.app)
+        assert "=" not in text and " 4 " in text
+
+
+def test_an_entry_s_data_is_shown_as_typed_but_cannot_drive_the_terminal() -> None:
+    from raftviz.core.raft.messages import Entry
+    from raftviz.widgets.log_grid import entry_data
+
+    assert entry_data(Entry(1, 1, "[b]x[/b]=1")) == "[b]x[/b]=1"
+    assert entry_data(Entry(1, 1, "a\x1b[2J\nb")) == "a?[2J?b"
+    assert entry_data(Entry(1, 1, "")) == "–"
