@@ -147,20 +147,15 @@ class LogGrid(ScrollView, can_focus=False):
         """Terms and data if every index fits that way (the data cut to fit, down to a few
         cells), else terms only: a grid that scrolls sideways loses the view of the whole
         log that makes it worth reading."""
-        view = self._view
-        data = 0
-        if view is not None:
-            data = min(
-                DATA_WIDTH,
-                max(
-                    (cell_len(entry_data(e)) for n in view.nodes for e in n.log),
-                    default=0,
-                ),
-            )
-        # As much of the data as every index leaves room for, if that is a few cells.
+        # As much of the data as every index leaves room for, if that is a few cells (then
+        # the logs are short: the entries are scanned only then, never a long log per frame).
         width = self.scrollable_content_region.width
         room = (width - LABEL_WIDTH) // (self._max_index + 1) - self._term_width - 2
-        data = min(data, room)
+        data = 0
+        view = self._view
+        if view is not None and room >= MIN_DATA_WIDTH:
+            longest = max((cell_len(entry_data(e)) for n in view.nodes for e in n.log), default=0)
+            data = min(DATA_WIDTH, longest, room)
         if data >= MIN_DATA_WIDTH:
             self._data_width, self._cell_width = data, self._term_width + 1 + data + 1
         else:
