@@ -667,18 +667,17 @@ class ClusterMap(ScrollView, can_focus=False):
             glyph = "✂" + direction_arrow(dx, dy)
             if both:
                 glyph = direction_arrow(-dx, -dy) + glyph
-            # Midway, or the nearest free spot on the way: never on a card (neighbours may
-            # have a single row between them) nor on a partition wall (it must stay whole).
-            spots = [
-                (
-                    round(sx + (ex - sx) * t - len(glyph) / 2) + nudge_x,
-                    round(sy + (ey - sy) * t) + nudge_y,
-                )
-                for t in (0.5, 0.35, 0.65, 0.25, 0.75)
-                for nudge_x, nudge_y in _NUDGES
-            ]
+            # Midway, or the nearest free spot: never on a card (neighbours may have no row
+            # between them) nor on a partition wall (it must stay whole).
+            mx = round((sx + ex) / 2 - len(glyph) / 2)
+            my = round((sy + ey) / 2)
             x, y = next(
-                (spot for spot in spots if _free(canvas, covered, *spot, len(glyph))), spots[0]
+                (
+                    (mx + nx, my + ny)
+                    for nx, ny in _NUDGES
+                    if _free(canvas, covered, mx + nx, my + ny, len(glyph))
+                ),
+                (mx, my),
             )
             for offset, char in enumerate(glyph):
                 _put(canvas, covered, x + offset, y, char, style)
@@ -686,18 +685,11 @@ class ClusterMap(ScrollView, can_focus=False):
 
 _BLANK = Style()
 
-_NUDGES = (
-    (0, 0),
-    (0, -1),
-    (0, 1),
-    (-1, 0),
-    (1, 0),
-    (0, -2),
-    (0, 2),
-    (-2, 0),
-    (2, 0),
-    (-3, 0),
-    (3, 0),
+_NUDGES = tuple(
+    sorted(
+        ((dx, dy) for dx in range(-16, 17) for dy in range(-2, 3)),
+        key=lambda d: (abs(d[0]) + 3 * abs(d[1]), d[1], d[0]),
+    )
 )
 """Where else to try a mark, nearest first, when its place is under a card or a wall."""
 

@@ -271,11 +271,29 @@ async def test_a_partition_is_drawn_as_sides_apart_readable_without_colour(
             return 0 if x < first else 1 if x < second else 2
 
         assert [side_of(f"S{n} ") for n in (1, 2, 3, 4, 5)] == [0, 0, 1, 1, 2]
-        # The one-way cut S3→S4 shows its direction: ✂ and one arrow, not ✂ twice.
-        text = "\n".join(picture)
-        assert text.count("✂") >= 1
-        assert any(f"✂{arrow}" in text for arrow in "→↘↓↙←↖↑↗")
-        assert not any(f"{arrow}✂" in text for arrow in "→↘↓↙←↖↑↗")
+        # The one-way cut S3→S4 shows its direction on the map: ✂ and one arrow (the cards'
+        # own "✂→S4" aside), not ←✂→ as for a cut both ways.
+        assert map_cut_marks(picture) == ["✂↓" if size[0] > 100 else "✂→"]
+
+
+def map_cut_marks(picture: list[str]) -> list[str]:
+    """The cut marks drawn on the map itself (not the cards' ✂→S4 words)."""
+    import re
+
+    return re.findall(r"[→↘↓↙←↖↑↗]?✂[→↘↓↙←↖↑↗](?!S)", "\n".join(picture))
+
+
+@pytest.mark.parametrize("size", [(90, 28), (100, 28), (100, 29)], ids=str)
+async def test_a_cut_between_touching_cards_still_shows_on_the_map(
+    make_ui: Any, views: Any, size: tuple[int, int]
+) -> None:
+    """Cards stacked with no row between them leave no cell at the link's middle."""
+    from tests.ui.test_keys import map_text, settle
+
+    ui = make_ui(views.split())
+    async with ui.app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert len(map_cut_marks(map_text(ui.app).splitlines())) == 1
 
 
 def _logs_text(app: Any) -> str:
