@@ -437,7 +437,7 @@ class EventLog(Widget, can_focus=True):
     def _update_title(self) -> None:
         title = f"Events · {self.filter_description()}"
         if self.has_focus:
-            title = f"▶ {title} · ↑↓ PgUp PgDn Home End · esc leaves"
+            title = f"▶ {title} · ↑↓ PgUp PgDn Home End esc"
         self.border_title = title
 
     # ------------------------------------------------------------------ scrolling

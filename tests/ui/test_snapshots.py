@@ -128,8 +128,10 @@ def _story_events() -> tuple[Event, ...]:
     return tuple(story)
 
 
-def test_event_log_folds_drops_and_wraps_long_lines(snap_compare: Snap, make_ui: Any) -> None:
-    ui = make_ui()
+def test_event_log_folds_drops_and_wraps_long_lines(
+    snap_compare: Snap, make_ui: Any, views: Any
+) -> None:
+    ui = make_ui(views.partition())
     assert snap_compare(
         ui.app, terminal_size=(160, 48), run_before=_with_events(ui, _story_events())
     )
