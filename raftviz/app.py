@@ -154,6 +154,7 @@ KEY_HELP: dict[str, str] = {
     "spread_timers": "spread the election timers apart (no split votes)",
     "filter_node": "event log: show all nodes / only one (cycles)",
     "filter_level": "event log: minimum level DEBUG / INFO / WARN / ERROR (cycles)",
+    "focus_events": "event log: focus it to scroll (↑ ↓ PgUp PgDn Home End); L or esc leaves",
     "prompt": "command prompt: any command of the script language",
     "save": "save the session as a replayable script",
     "inspect": "inspect the selected node (all its state, a leader's progress)",
@@ -164,8 +165,11 @@ KEY_HELP: dict[str, str] = {
 
 
 class MainScreen(Screen[None]):
-    """The cluster screen. Its only bindings replace Screen's tab focus-cycling (nothing here
-    takes focus) with node selection; every other key is an app binding."""
+    """The cluster screen. Its only bindings replace Screen's tab focus-cycling with node
+    selection; every other key is an app binding. Only the event log takes focus, and only
+    when asked (``L`` or a click), so single keys act on the cluster from the first frame."""
+
+    AUTO_FOCUS = ""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "app.select_next", "Next node", show=False),
@@ -234,6 +238,7 @@ class RaftvizApp(App[int]):
         Binding("s", "spread_timers", "Spread timers"),
         Binding("n", "filter_node", "Event node"),
         Binding("v", "filter_level", "Event level"),
+        Binding("L", "focus_events", "Scroll events", key_display="L"),
         Binding("colon", "prompt", "Command", key_display=":"),
         Binding("ctrl+s", "save", "Save"),
         Binding("enter", "inspect", "Inspect"),
@@ -677,6 +682,15 @@ class RaftvizApp(App[int]):
         level = levels[(levels.index(log.min_level) + 1) % len(levels)]
         log.set_filters(node=log.node_filter, level=level)
         self.notify(f"events: {log.filter_description()}", timeout=2)
+
+    def action_focus_events(self) -> None:
+        """Into the event log, to scroll it from the keyboard; again (or esc) to leave it.
+        Every other key still reaches the app while the log has focus."""
+        main = self._main()
+        if main is None:
+            return
+        log = main.query_one(EventLog)
+        main.set_focus(None if log.has_focus else log)
 
     # ------------------------------------------------------------------ screens
 

@@ -31,7 +31,16 @@ from raftviz.widgets.palette import (
     direction_arrow,
 )
 
-__all__ = ["ClusterMap", "DropMark", "MapLayout", "flight_progress", "layout_cards"]
+__all__ = [
+    "ClusterMap",
+    "DropMark",
+    "MapLayout",
+    "Wall",
+    "flight_progress",
+    "layout_cards",
+    "layout_sides",
+    "map_sides",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +55,24 @@ class DropMark:
 
 
 @dataclass(frozen=True, slots=True)
+class Wall:
+    """A partition drawn on the map: a shaded column from top to bottom between two sides,
+    labelled in the top row (``partition``, or ``isolated`` beside a node cut off alone)."""
+
+    x: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class MapLayout:
-    """Where each card goes: top-left corners in node order, and the canvas size."""
+    """Where each card goes: top-left corners in node order, and the canvas size; with a
+    partition, the walls between its sides (each side's cards stay between its walls)."""
 
     level: CardLevel
     positions: tuple[tuple[int, int], ...]
     size: Size
     ring: bool
+    walls: tuple[Wall, ...] = ()
 
     def rect(self, index: int) -> tuple[int, int, int, int]:
         x, y = self.positions[index]
@@ -129,6 +149,125 @@ def layout_cards(count: int, width: int, height: int) -> MapLayout:
     return MapLayout(CARD_LEVELS[-1], positions, size, ring=False)
 
 
+WALL = "░"
+"""The partition wall: a shaded column, readable without colour."""
+
+WALL_GAP = 3
+"""Columns between two sides of a partition: a space, the wall, a space."""
+
+
+def _fit_side(
+    count: int, level: CardLevel, width: int, height: int
+) -> tuple[tuple[tuple[int, int], ...], bool] | None:
+    """One side of a partition in its own rectangle: a ring if it fits, else a grid that
+    fits, centred; None if neither does."""
+    ring = _ring(count, level, width, height)
+    if ring is not None:
+        return ring, True
+    positions, size = _grid(count, level, width)
+    if size.width > width or size.height > height:
+        return None
+    dx, dy = (width - size.width) // 2, (height - size.height) // 2
+    return tuple((x + dx, y + dy) for x, y in positions), False
+
+
+def _side_widths(sizes: Sequence[int], least: int, usable: int) -> list[int] | None:
+    """Columns for each side: at least one card wide, the rest shared by node count."""
+    spare = usable - least * len(sizes)
+    if spare < 0:
+        return None
+    total = sum(sizes)
+    widths = [least + spare * size // total for size in sizes]
+    widths[-1] += usable - sum(widths)
+    return widths
+
+
+def layout_sides(
+    sides: Sequence[Sequence[int]], labels: Sequence[str], width: int, height: int
+) -> MapLayout:
+    """A partitioned cluster: each side (a list of node positions in view order) in its own
+    column, left to right, with a labelled wall between neighbouring sides.
+
+    The top row holds the walls' labels; below it, each side gets the most detailed
+    arrangement that fits (a ring, else a grid), all sides at the same card size, so the
+    groups read as groups at a glance and a node isolated alone stands in a column of its own.
+    """
+    width, height = max(width, 1), max(height, 1)
+    sizes = [len(side) for side in sides]
+    usable = width - WALL_GAP * (len(sides) - 1)
+    top = 1
+    for level in CARD_LEVELS:
+        widths = _side_widths(sizes, level.width, usable)
+        if widths is None:
+            continue
+        fits = [
+            _fit_side(size, level, w, height - top) for size, w in zip(sizes, widths, strict=True)
+        ]
+        if all(fit is not None for fit in fits):
+            placed = [fit[0] for fit in fits if fit is not None]
+            ring = all(fit[1] for fit in fits if fit is not None)
+            return _assemble(sides, labels, level, widths, placed, Size(width, height), ring)
+    # Nothing fits: the smallest cards in a grid per side, as tall as it takes (the map
+    # scrolls rather than cutting nodes off).
+    level = CARD_LEVELS[-1]
+    widths = _side_widths(sizes, level.width, max(usable, level.width * len(sides)))
+    assert widths is not None
+    placed = []
+    tallest = 0
+    for size, w in zip(sizes, widths, strict=True):
+        positions, grid = _grid(size, level, w)
+        placed.append(positions)
+        tallest = max(tallest, grid.height)
+    total = sum(widths) + WALL_GAP * (len(sides) - 1)
+    canvas = Size(max(width, total), max(height, tallest + top))
+    return _assemble(sides, labels, level, widths, placed, canvas, False)
+
+
+def _assemble(
+    sides: Sequence[Sequence[int]],
+    labels: Sequence[str],
+    level: CardLevel,
+    widths: Sequence[int],
+    placed: Sequence[tuple[tuple[int, int], ...]],
+    size: Size,
+    ring: bool,
+) -> MapLayout:
+    positions: dict[int, tuple[int, int]] = {}
+    walls: list[Wall] = []
+    left = 0
+    for number, (side, width, spots) in enumerate(zip(sides, widths, placed, strict=True)):
+        for node, (x, y) in zip(side, spots, strict=True):
+            positions[node] = (left + x, 1 + y)
+        left += width
+        if number < len(sides) - 1:
+            walls.append(Wall(left + WALL_GAP // 2, labels[number]))
+            left += WALL_GAP
+    ordered = tuple(positions[i] for i in range(len(positions)))
+    return MapLayout(level, ordered, size, ring=ring, walls=tuple(walls))
+
+
+def map_sides(view: ClusterView) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]] | None:
+    """The sides a partition or an isolation splits the cluster into (node positions in view
+    order), and the label of the wall after each side; None if the network is whole.
+
+    The partition's groups come first, in group order, then every isolated node alone.
+    """
+    groups: dict[int, list[int]] = {}
+    alone: list[int] = []
+    for index, node in enumerate(view.nodes):
+        if node.isolated:
+            alone.append(index)
+        else:
+            groups.setdefault(-1 if node.group is None else node.group, []).append(index)
+    sides = [tuple(groups[key]) for key in sorted(groups)] + [(index,) for index in alone]
+    if len(sides) <= 1:
+        return None
+    labels = tuple(
+        "isolated" if number + 1 >= len(groups) else "partition" for number in range(len(sides) - 1)
+    )
+    return tuple(sides), labels
+
+
 def _leave(rect: tuple[int, int, int, int], dx: float, dy: float) -> float:
     """Parameter t (in units of (dx, dy)) at which a ray from the rect's centre leaves it."""
     _, _, w, h = rect
@@ -172,6 +311,7 @@ class ClusterMap(ScrollView, can_focus=False):
         self._canvas: list[list[Cell]] | None = None
         self._cards: list[list[Cell]] | None = None
         self._card_keys: tuple[tuple[object, ...], ...] = ()
+        self._sides: tuple[tuple[tuple[int, ...], ...], tuple[str, ...]] | None = None
         self._strips: list[Strip] | None = None
         self._row_strips: list[Strip | None] = []
         self._base = Style()
@@ -207,8 +347,14 @@ class ClusterMap(ScrollView, can_focus=False):
             return
         if nodes_changed or new_selected != self._selected:
             self._cards = None
-            if self._view is None or len(self._view.nodes) != len(view.nodes):
+            sides = map_sides(view)
+            if (
+                self._view is None
+                or len(self._view.nodes) != len(view.nodes)
+                or sides != self._sides
+            ):
                 self._layout = None
+                self._sides = sides
         self._view, self._now_ms, self._selected, self._drops = view, now, new_selected, new_drops
         self._invalidate()
 
@@ -336,7 +482,12 @@ class ClusterMap(ScrollView, can_focus=False):
             return self._canvas
         if self._layout is None:
             # Size the layout to the whole widget; a scrollbar appears only if it overflows.
-            self._layout = layout_cards(len(view.nodes), self.size.width, self.size.height)
+            width, height = self.size.width, self.size.height
+            sides = self._sides = map_sides(view)
+            if sides is None:
+                self._layout = layout_cards(len(view.nodes), width, height)
+            else:
+                self._layout = layout_sides(sides[0], sides[1], width, height)
             if self.virtual_size != self._layout.size:
                 self.virtual_size = self._layout.size
         layout = self._layout
@@ -354,11 +505,13 @@ class ClusterMap(ScrollView, can_focus=False):
                 row[left : left + w] = cards[index * layout.level.height + dy]
                 covered[top + dy][left : left + w] = [True] * w
         index_of = {node.id: i for i, node in enumerate(view.nodes)}
-        self._draw_cuts(canvas, covered, view, index_of, layout, palette)
+        self._draw_walls(canvas, covered, layout, palette)
         for flight in sorted(view.flights, key=lambda f: (f.sent_ms, f.flight)):
             self._draw_flight(canvas, covered, flight, index_of, layout, palette)
         for drop in self._drops:
             self._draw_drop(canvas, covered, drop, index_of, layout, palette)
+        # Last: a cut lasts, a message passing over its mark is gone in a moment.
+        self._draw_cuts(canvas, covered, view, index_of, layout, palette)
         self._canvas = canvas
         return canvas
 
@@ -366,10 +519,10 @@ class ClusterMap(ScrollView, can_focus=False):
         self, view: ClusterView, layout: MapLayout, palette: Palette
     ) -> list[list[Cell]]:
         if self._cards is None:
-            cuts: dict[int, set[int]] = {}
+            cuts: dict[int, list[tuple[int, int]]] = {}
             for a, b in view.cuts:
-                cuts.setdefault(a, set()).add(b)
-                cuts.setdefault(b, set()).add(a)
+                cuts.setdefault(a, []).append((a, b))
+                cuts.setdefault(b, []).append((a, b))
             rows: list[list[Cell]] = []
             for node in view.nodes:
                 rows.extend(
@@ -379,7 +532,7 @@ class ClusterMap(ScrollView, can_focus=False):
                         palette,
                         selected=node.id == self._selected,
                         cluster_size=len(view.nodes),
-                        cut_peers=cuts.get(node.id, ()),
+                        cuts=cuts.get(node.id, ()),
                     )
                 )
             self._cards = rows
@@ -475,6 +628,21 @@ class ClusterMap(ScrollView, can_focus=False):
         for offset, char in enumerate(letter + FLIGHT_DROPPED):
             _put(canvas, covered, x + offset, y, char, style)
 
+    @staticmethod
+    def _draw_walls(
+        canvas: list[list[Cell]], covered: list[list[bool]], layout: MapLayout, palette: Palette
+    ) -> None:
+        """Each partition wall as a shaded column, its label centred on it in the top row."""
+        style = palette.fg("raft-cut", bold=True)
+        badge = palette.badge("raft-cut")
+        for wall in layout.walls:
+            for y in range(1, len(canvas)):
+                _put(canvas, covered, wall.x, y, WALL, style)
+            label = f" {wall.label} "
+            left = wall.x - len(label) // 2
+            for offset, char in enumerate(label):
+                _put(canvas, covered, left + offset, 0, char, badge)
+
     def _draw_cuts(
         self,
         canvas: list[list[Cell]],
@@ -484,19 +652,53 @@ class ClusterMap(ScrollView, can_focus=False):
         layout: MapLayout,
         palette: Palette,
     ) -> None:
-        """A ✂ on each cut link, a third of the way from the side that cannot send."""
+        """A cut link as ✂ with arrows the way messages are lost, midway between the two:
+        ``✂→`` one way (towards the node that no longer hears the other), ``←✂→`` both ways."""
         style = palette.fg("raft-cut", bold=True)
-        for a, b in view.cuts:
-            if a not in index_of or b not in index_of:
+        cuts = set(view.cuts)
+        for a, b in sorted(cuts):
+            both = (b, a) in cuts
+            if (both and a > b) or a not in index_of or b not in index_of:
                 continue
             path = self._path(layout, index_of[a], index_of[b])
             if path is None:
                 continue
-            (sx, sy), (ex, ey), _, _ = path
-            _put(canvas, covered, round(sx + (ex - sx) / 3), round(sy + (ey - sy) / 3), "✂", style)
+            (sx, sy), (ex, ey), _, (dx, dy) = path
+            glyph = "✂" + direction_arrow(dx, dy)
+            if both:
+                glyph = direction_arrow(-dx, -dy) + glyph
+            # Midway, or the nearest free spot: never on a card (neighbours may have no row
+            # between them) nor on a partition wall (it must stay whole).
+            mx = round((sx + ex) / 2 - len(glyph) / 2)
+            my = round((sy + ey) / 2)
+            x, y = next(
+                (
+                    (mx + nx, my + ny)
+                    for nx, ny in _NUDGES
+                    if _free(canvas, covered, mx + nx, my + ny, len(glyph))
+                ),
+                (mx, my),
+            )
+            for offset, char in enumerate(glyph):
+                _put(canvas, covered, x + offset, y, char, style)
 
 
 _BLANK = Style()
+
+_NUDGES = tuple(
+    sorted(
+        ((dx, dy) for dx in range(-16, 17) for dy in range(-2, 3)),
+        key=lambda d: (abs(d[0]) + 3 * abs(d[1]), d[1], d[0]),
+    )
+)
+"""Where else to try a mark, nearest first, when its place is under a card or a wall."""
+
+
+def _free(canvas: list[list[Cell]], covered: list[list[bool]], x: int, y: int, width: int) -> bool:
+    """Can a mark `width` cells wide go at (x, y) without covering a card or a wall?"""
+    if not 0 <= y < len(canvas) or x < 0 or x + width > len(canvas[y]):
+        return False
+    return not any(covered[y][x + i] or canvas[y][x + i][0] == WALL for i in range(width))
 
 
 def _put(

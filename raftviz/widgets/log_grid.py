@@ -2,7 +2,9 @@
 
 One row per node, one column per log index. An entry shows its term, in that term's colour:
 committed entries as a solid chip (reverse video), uncommitted ones as bare digits, so the
-difference survives monochrome. In each follower's row the leader's view of it is marked: ✓ at
+difference survives monochrome; when every index fits with room to spare, each entry also
+shows its data (``3 x=1``, ``–`` for an empty entry such as a new leader's), so a class sees
+its own requests travel. In each follower's row the leader's view of it is marked: ✓ at
 its match index, → at its next index. Only the visible columns are drawn, so a log of
 thousands of entries costs the same as a short one; the view follows the tail unless the user
 scrolled back, and follows again once scrolled to the end.
@@ -10,6 +12,7 @@ scrolled back, and follows again once scrolled to the end.
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
@@ -19,13 +22,36 @@ from textual.strip import Strip
 from raftviz.core.sim.events import ClusterView, EntryView, NodeView, ProgressView
 from raftviz.widgets.palette import MARK_MATCH, MARK_NEXT, Palette, node_label, role_info
 
-__all__ = ["LogGrid", "log_key"]
+__all__ = ["LogGrid", "entry_data", "log_key"]
 
 CHUNK = 32
 """Log indexes added to the scrollable width at a time (see `update_cluster`)."""
 
 LABEL_WIDTH = 6
 """``▶S1 ★`` plus a space: selection marker, node, role glyph."""
+
+DATA_WIDTH = 10
+"""Cells of an entry's data shown at most (longer data ends with …; the inspector has it all)."""
+
+MIN_DATA_WIDTH = 3
+"""Fewer cells than this for the data (``x=1``) and the grid shows terms only."""
+
+
+_GAP = Style(italic=True)
+"""The space between a term and its data: invisible, but a style of its own, so that exported
+SVG screenshots do not merge it into the data's text run (some renderers drop a run's leading
+spaces, which glued ``1x=1`` together in every snapshot picture)."""
+
+
+def entry_data(entry: EntryView) -> str:
+    """An entry's data as one line of plain text: a user's words shown as typed, except
+    characters that would move the cursor or change the terminal (shown as ``?``)."""
+    data = entry.data
+    if not data:
+        return "–"
+    if not data.isprintable():
+        data = "".join(char if char.isprintable() else "?" for char in data)
+    return data
 
 
 def log_key(node: NodeView) -> tuple[object, ...]:
@@ -84,6 +110,8 @@ class LogGrid(ScrollView, can_focus=False):
         self._view: ClusterView | None = None
         self._selected = 0
         self._cell_width = 3
+        self._term_width = 2
+        self._data_width = 0  # 0: terms only (the data does not fit)
         self._max_index = 0
         self._progress: dict[int, ProgressView] = {}
         self._follow = True
@@ -99,10 +127,11 @@ class LogGrid(ScrollView, can_focus=False):
         leader = next((n for n in view.nodes if n.id == view.leader and n.alive), None)
         self._progress = {p.id: p for p in leader.progress} if leader is not None else {}
         max_term = max((n.term for n in view.nodes), default=0)
-        self._cell_width = max(3, len(str(max_term)) + 1)
+        self._term_width = len(str(max(max_term, 1)))
         self._max_index = max(
             [n.last_index for n in view.nodes] + [p.next for p in self._progress.values()] + [0]
         )
+        self._choose_cells()
         was_following = self._follow
         # The virtual width grows in chunks: each change of it costs a layout of the whole
         # screen, which one new entry per heartbeat must not trigger.
@@ -113,6 +142,24 @@ class LogGrid(ScrollView, can_focus=False):
         else:
             self._follow_tail()
         self.refresh()
+
+    def _choose_cells(self) -> None:
+        """Terms and data if every index fits that way (the data cut to fit, down to a few
+        cells), else terms only: a grid that scrolls sideways loses the view of the whole
+        log that makes it worth reading."""
+        # As much of the data as every index leaves room for, if that is a few cells (then
+        # the logs are short: the entries are scanned only then, never a long log per frame).
+        width = self.scrollable_content_region.width
+        room = (width - LABEL_WIDTH) // (self._max_index + 1) - self._term_width - 2
+        data = 0
+        view = self._view
+        if view is not None and room >= MIN_DATA_WIDTH:
+            longest = max((cell_len(entry_data(e)) for n in view.nodes for e in n.log), default=0)
+            data = min(DATA_WIDTH, longest, room)
+        if data >= MIN_DATA_WIDTH:
+            self._data_width, self._cell_width = data, self._term_width + 1 + data + 1
+        else:
+            self._data_width, self._cell_width = 0, max(3, self._term_width + 1)
 
     def _follow_tail(self) -> None:
         if self._follow:
@@ -147,6 +194,7 @@ class LogGrid(ScrollView, can_focus=False):
 
     def on_resize(self) -> None:
         if self._view is not None:
+            self._choose_cells()
             self._resize_virtual(len(self._view.nodes))
         self.call_after_refresh(self._follow_tail)
 
@@ -202,11 +250,12 @@ class LogGrid(ScrollView, can_focus=False):
         cw = self._cell_width
         chars = [" "] * (len(indexes) * cw)
         free_from = 0
+        every = 1 if self._data_width else 5
         for position, index in enumerate(indexes):
-            if index != 1 and index % 5:
+            if index != 1 and index % every:
                 continue
             label = str(index)
-            end = position * cw + cw - 1
+            end = position * cw + (self._term_width if self._data_width else cw - 1)
             start = end - len(label)
             if start < free_from or start < 0:
                 continue
@@ -233,13 +282,21 @@ class LogGrid(ScrollView, can_focus=False):
                 segments.append(Segment(" " * (cw - 1), base))
                 segments.append(Segment(mark, base + palette.fg("raft-selected", bold=True)))
                 continue
-            style = (
-                palette.term_committed(entry.term)
-                if index <= node.commit
-                else palette.term(entry.term)
-            )
+            committed = index <= node.commit
+            style = palette.term_committed(entry.term) if committed else palette.term(entry.term)
             if dim is not None:
                 style = style + dim
-            segments.append(Segment(str(entry.term).rjust(cw - 1), base + style))
+            if self._data_width:
+                segments.append(Segment(str(entry.term).rjust(self._term_width), base + style))
+                data = entry_data(entry)
+                if cell_len(data) > self._data_width:
+                    data = set_cell_size(data, self._data_width - 1) + "…"
+                data_style = palette.text if committed else palette.muted
+                if dim is not None:
+                    data_style = data_style + dim
+                segments.append(Segment(" ", base + _GAP))
+                segments.append(Segment(set_cell_size(data, self._data_width), base + data_style))
+            else:
+                segments.append(Segment(str(entry.term).rjust(cw - 1), base + style))
             segments.append(Segment(mark, base + palette.fg("raft-selected", bold=True)))
         return segments

@@ -159,16 +159,29 @@ def _timer(node: NodeView, width: int, palette: Palette, *, numbers: bool) -> Ce
     return line.add(label, palette.muted)
 
 
-def link_state(node: NodeView, cut_peers: Iterable[int] = ()) -> str:
-    """Words for the node's network situation: isolation, partition group, cut links."""
+def link_state(node: NodeView, cuts: Iterable[tuple[int, int]] = (), *, group: bool = True) -> str:
+    """Words for the node's network situation: isolation, partition group, cut links.
+
+    `cuts` are directed links (from, to) that drop messages; those touching this node read
+    ``✂↔S3`` (cut both ways), ``→S2`` (it cannot send to S2) and ``←S4`` (it cannot hear S4),
+    so a one-way cut never looks like a two-way one. Small cards leave the group out
+    (``group=False``): the map draws the partition's sides apart.
+    """
     parts: list[str] = []
     if node.isolated:
         parts.append("ISOLATED")
-    elif node.group is not None:
+    elif node.group is not None and group:
         parts.append(f"grp {node.group}")
-    peers = sorted(set(cut_peers))
-    if peers:
-        parts.append("✂" + ",".join(str(peer) for peer in peers))
+    links = set(cuts)
+    out = {b for a, b in links if a == node.id and b != node.id}
+    into = {a for a, b in links if b == node.id and a != node.id}
+    cut = [
+        arrow + ",".join(node_label(peer) for peer in sorted(peers))
+        for arrow, peers in (("↔", out & into), ("→", out - into), ("←", into - out))
+        if peers
+    ]
+    if cut:
+        parts.append("✂" + " ".join(cut))
     if node.lead_transferee:
         parts.append(f"»{node_label(node.lead_transferee)}")
     return " ".join(parts)
@@ -183,12 +196,12 @@ def _content(
     level: CardLevel,
     palette: Palette,
     cluster_size: int,
-    cut_peers: Iterable[int],
+    cuts: Iterable[tuple[int, int]],
 ) -> list[CellLine]:
     text, muted = palette.text, palette.muted
     inner = level.width - 4
     votes = _votes(node, cluster_size, palette)
-    state = link_state(node, cut_peers)
+    state = link_state(node, cuts)
     term = CellLine().add("term ", muted).add(str(node.term), palette.term(node.term))
     if level.name == "full":
         term.add(" " * max(1, 11 - len(term)), text).add("vote ", muted).add(_who(node.vote), text)
@@ -268,7 +281,7 @@ def render_card(
     *,
     selected: bool = False,
     cluster_size: int = 5,
-    cut_peers: Iterable[int] = (),
+    cuts: Iterable[tuple[int, int]] = (),
 ) -> list[list[Cell]]:
     """The card as `level.height` rows of exactly `level.width` cells.
 
@@ -276,8 +289,9 @@ def render_card(
     dashed border, so both survive monochrome.
     """
     width = level.width
+    cuts = tuple(cuts)
     if level.name == "micro":
-        return _micro(node, width, palette, selected, cut_peers, cluster_size)
+        return _micro(node, width, palette, selected, cuts, cluster_size)
     border = palette.role(node.role, node.alive, bold=selected)
     blank = palette.text
     if selected:
@@ -297,7 +311,7 @@ def render_card(
     ]
     rows: list[list[Cell]] = [[*top_cells, (tr, border)]]
 
-    contents = _content(node, level, palette, cluster_size, cut_peers)
+    contents = _content(node, level, palette, cluster_size, cuts)
     pad = 1 if level.name in ("full", "medium") else 0
     for index in range(level.lines):
         line = contents[index] if index < len(contents) else CellLine()
@@ -306,10 +320,14 @@ def render_card(
             [(v, border), *([(" ", blank)] * pad), *inner, *([(" ", blank)] * pad), (v, border)]
         )
 
-    bottom = CellLine().add(bl + h, border)
-    state = link_state(node, cut_peers) if level.name != "full" else ""
-    if state:
-        bottom.add(f" {state} ", palette.warning)
+    bottom = CellLine().add(bl, border)
+    state = link_state(node, cuts, group=False) if level.name != "full" else ""
+    if state and len(state) + 4 <= width - 1:
+        bottom.add(h, border).add(f" {state} ", palette.warning)
+    elif state:
+        bottom.add(state, palette.warning)  # tight: the words matter more than the frame
+    else:
+        bottom.add(h, border)
     bottom_cells = bottom.fit(width - 1, border)
     bottom_cells = [
         (h if char == " " and i >= len(bottom) else char, style)
@@ -324,7 +342,7 @@ def _micro(
     width: int,
     palette: Palette,
     selected: bool,
-    cut_peers: Iterable[int],
+    cuts: Iterable[tuple[int, int]],
     cluster_size: int,
 ) -> list[list[Cell]]:
     """Two borderless rows for the smallest screens: a role-coloured chip, then indexes.
@@ -339,7 +357,7 @@ def _micro(
     top = CellLine().add(
         ("▶" if selected else " ") + f"{node_label(node.id)} {info.glyph} T{node.term}", chip
     )
-    state = link_state(node, cut_peers)
+    state = link_state(node, cuts, group=False)
     if node.group is not None and not node.isolated and len(top) + 3 <= width:
         top.add(f" g{node.group}", chip)
     second = CellLine()

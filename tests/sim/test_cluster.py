@@ -15,10 +15,12 @@ from raftviz.core.sim.events import (
     MessageDelivered,
     MessageDropped,
     MessageSent,
+    NetworkChanged,
     NodeFault,
     RaftLog,
     SafetyViolation,
     StateChanged,
+    TimersChanged,
 )
 
 
@@ -187,6 +189,22 @@ def test_align_timers_makes_followers_campaign_together() -> None:
     became = [e for e in c.drain() if isinstance(e, StateChanged) and e.role == "candidate"]
     first_term = [e for e in became if e.term == 1]
     assert len({e.node for e in first_term}) == 5
+
+
+def test_aligning_or_spreading_timers_is_a_timer_event_not_a_network_one() -> None:
+    c = Cluster(Settings(seed=11))
+    c.drain()
+    c.align_timers()
+    c.spread_timers()
+    events = c.drain()
+    assert not [e for e in events if isinstance(e, NetworkChanged)]
+    aligned, spread = (e for e in events if isinstance(e, TimersChanged))
+    assert aligned.what == "aligned" and spread.what == "spread"
+    assert [node for node, _ in aligned.timeouts] == [1, 2, 3, 4, 5]
+    assert len({ticks for _, ticks in aligned.timeouts}) == 1
+    assert len({ticks for _, ticks in spread.timeouts}) == 5
+    for node, ticks in spread.timeouts:
+        assert c.nodes[node].raw.raft.randomized_election_timeout == ticks
 
 
 ACTIONS = st.lists(

@@ -16,7 +16,7 @@ from raftviz.core.etcdtext.describe import describe_event
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import ClusterCmd, RunCmd
 from raftviz.core.sim.cluster import Cluster, Settings
-from raftviz.core.sim.events import Event, Narration
+from raftviz.core.sim.events import Event, Narration, TimersChanged
 
 SCENARIOS = sorted(
     p.name for p in resources.files("raftviz.scenarios").iterdir() if p.name.endswith(".raft")
@@ -350,3 +350,10 @@ def test_a_script_error_is_printed_escaped(tmp_path: Path) -> None:
     name = str(script).replace("\x1b", r"\x1b")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == rf"{name}:1: unknown command bogus\u202e" + "\n"
+
+
+def test_timer_changes_print_as_timer_lines_not_network_ones() -> None:
+    aligned = TimersChanged(0, 1, "aligned", ((1, 14), (2, 14)))
+    spread = TimersChanged(0, 2, "spread", ((1, 10), (2, 15)))
+    assert describe_event(aligned) == "timers aligned: 1,2 time out after 14 ticks"
+    assert describe_event(spread) == "timers spread: 1=10 2=15 ticks"

@@ -351,6 +351,30 @@ def partition_view() -> ClusterView:
     return dataclasses.replace(view, nodes=tuple(nodes), flights=flights, cuts=((1, 3), (3, 1)))
 
 
+def split_view() -> ClusterView:
+    """Every kind of network fault at once: a partition {S1,S2} | {S3,S4}, S5 isolated, and
+    the link S3→S4 cut one way (S4 still reaches S3). S3 campaigns on its side."""
+    view = partition_view()
+    nodes = []
+    for n in view.nodes:
+        if n.id == 5:
+            n = dataclasses.replace(n, isolated=True)
+        nodes.append(n)
+    flights = (
+        Flight(51, 3, 4, "MsgVote", 4, 3, 7, 6, False, 0, 12_320, 12_370),
+        Flight(53, 4, 3, "MsgVoteResp", 4, 0, 0, 0, False, 0, 12_335, 12_380),
+        Flight(54, 1, 2, "MsgHeartbeat", 3, 0, 0, 6, False, 0, 12_330, 12_380),
+        Flight(55, 1, 3, "MsgHeartbeat", 3, 0, 0, 6, False, 0, 12_300, 12_400),
+    )
+    return dataclasses.replace(
+        view,
+        nodes=tuple(nodes),
+        flights=flights,
+        cuts=((3, 4),),
+        network=("partition {1,2} | {3,4,5}", "isolated 5", "cut 3>4"),
+    )
+
+
 def violation_view() -> ClusterView:
     return dataclasses.replace(
         five_node_view(), violations=("election-safety: two leaders in term 3 (S1, S2) at 12.345s",)
@@ -457,6 +481,7 @@ VIEWS = SimpleNamespace(
     five=five_node_view,
     crashed=crashed_view,
     partition=partition_view,
+    split=split_view,
     violation=violation_view,
     nine=nine_node_view,
     three=three_node_view,

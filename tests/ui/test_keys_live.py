@@ -30,10 +30,18 @@ from raftviz.core.raft.raft import Raft
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import ClusterCmd, load_script
 from raftviz.core.sim.cluster import Cluster
-from raftviz.core.sim.events import ClusterView
+from raftviz.core.sim.events import ClusterView, Event, MessageDropped
 from raftviz.runtime import VIEW_LOG_TAIL, Control, Runtime
-from raftviz.widgets import EventLog, HelpScreen, InspectorScreen, PromptScreen, StatusBar
-from raftviz.widgets.event_log import event_nodes
+from raftviz.widgets import (
+    ClusterMap,
+    EventLog,
+    HelpScreen,
+    InspectorScreen,
+    PromptScreen,
+    StatusBar,
+)
+from raftviz.widgets.event_log import DropFold, event_actors, format_event
+from raftviz.widgets.palette import Palette
 
 Text = Callable[[RaftvizApp], str]
 
@@ -333,6 +341,37 @@ async def test_p_puts_the_selected_node_in_a_minority(
         await press_until(pilot, stack, [str(node), "p"], lambda: bool(links.groups), "groups")
         assert links.groups == [frozenset(minority), frozenset(majority)]
         assert links.reason_blocked(node, min(majority)) == "partition"
+        # The map draws the two sides apart, the minority left of a labelled wall.
+        await pilot.pause()
+        layout = stack.app.screen_main.query_one(ClusterMap).layout_info
+        assert layout is not None and [wall.label for wall in layout.walls] == ["partition"]
+        wall = layout.walls[0].x
+        for index in range(5):
+            x, _, width, _ = layout.rect(index)
+            assert (x + width < wall) == (index + 1 in minority)
+
+
+async def test_a_partition_s_drops_do_not_push_the_election_out_of_the_log(
+    stack: Stack, text_of: Text
+) -> None:
+    async with stack.app.run_test(size=SIZE) as pilot:
+        await started(pilot, stack)
+        await elect(pilot, stack, 1)
+        links = stack.cluster.links
+        await press_until(pilot, stack, ["1", "p"], lambda: bool(links.groups), "a partition")
+        start = stack.cluster.time_ms
+        await command(pilot, stack, "run 3s", lambda: stack.cluster.time_ms >= start + 3000)
+        await pilot.pause()
+        log = stack.app.screen_main.query_one(EventLog)
+        # One line per cut link (2 x 3 links, each way), however many messages it dropped...
+        drops = [item for item in log.lines if isinstance(item, DropFold | MessageDropped)]
+        assert 0 < len(drops) <= 12
+        assert sum(item.count for item in drops if isinstance(item, DropFold)) > 60
+        # ...so the election the partition caused is on screen.
+        region = log.content_region
+        rows = text_of(stack.app).splitlines()[region.y : region.bottom]
+        shown = " ".join(" ".join(row[region.x : region.right] for row in rows).split())
+        assert "cast MsgVote for" in shown and "rejected MsgVote from" in shown
 
 
 async def test_h_heals_every_link(stack: Stack) -> None:
@@ -434,6 +473,19 @@ async def test_a_aligns_and_s_spreads_the_election_timers(stack: Stack) -> None:
 
         await press_until(pilot, stack, "s", spread, "spread timers")
         assert all(stack.raft(n).election_elapsed == 0 for n in followers)
+        # The log tells them as timer events, not as changes of the network.
+        log = stack.app.screen_main.query_one(EventLog)
+        await until(pilot, stack, lambda: len(timer_lines(log)) == 2, "two timer lines")
+        aligned, spread_line = timer_lines(log)
+        assert "timers aligned: S1 S2 S3 S4 time out after" in aligned
+        assert "timers spread: S1 " in spread_line
+        assert not any("network" in line for line in timer_lines(log))
+
+
+def timer_lines(log: EventLog) -> list[str]:
+    palette = Palette.from_variables(log.app.theme_variables)
+    lines = [format_event(e, palette).plain for e in log.lines if isinstance(e, Event)]
+    return [line for line in lines if "timers" in line]
 
 
 # ------------------------------------------------------------------ prompt, save, screens
@@ -562,7 +614,7 @@ async def test_n_and_v_filter_the_live_event_log(stack: Stack) -> None:
         await pilot.press("n", "n")
         assert log.node_filter == 2
         assert 0 < len(log.lines) < everything
-        assert all(not event_nodes(e) or 2 in event_nodes(e) for e in log.lines)
+        assert all(not event_actors(e) or 2 in event_actors(e) for e in log.lines)
         await pilot.press("v")
         assert log.min_level == Level.WARN
         assert len(log.lines) < everything

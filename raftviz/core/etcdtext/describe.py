@@ -20,6 +20,7 @@ from raftviz.core.sim.events import (
     NodeFault,
     RaftLog,
     SafetyViolation,
+    TimersChanged,
 )
 
 
@@ -133,11 +134,24 @@ def describe_event(e: Event) -> str | None:
             return f"node {node} {what}"
         case NetworkChanged(description=text):
             return f"network {text}"
+        case TimersChanged():
+            return f"timers {describe_timers(e)}"
         case SafetyViolation(property=prop, detail=detail):
             return f"VIOLATION {prop}: {detail}"
         case Narration(text=text, mark=mark):
             return f"{'mark' if mark else 'say'} {escape(text)}"
     return None
+
+
+def describe_timers(e: TimersChanged) -> str:
+    """``aligned: 2,3,4 time out after 14 ticks`` or ``spread: 2=10 3=12 4=14 ticks``."""
+    ticks = {t for _, t in e.timeouts}
+    if len(ticks) == 1:
+        nodes = ",".join(str(node) for node, _ in e.timeouts)
+        return f"{e.what}: {nodes} time out after {ticks.pop()} ticks"
+    if not e.timeouts:
+        return f"{e.what}: no follower to change"
+    return f"{e.what}: " + " ".join(f"{node}={t}" for node, t in e.timeouts) + " ticks"
 
 
 def format_time(ms: int) -> str:

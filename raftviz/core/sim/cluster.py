@@ -41,6 +41,7 @@ from raftviz.core.sim.events import (
     RaftLog,
     SafetyViolation,
     StateChanged,
+    TimersChanged,
 )
 from raftviz.core.sim.invariants import SafetyChecker, Violation
 from raftviz.core.sim.network import Links
@@ -419,6 +420,7 @@ class Cluster:
         s = self.settings
         timeout = s.election_tick + self.rng.randrange(s.election_tick)
         first = self._next_tick_time(0)
+        changed: list[tuple[int, int]] = []
         for node in self.nodes.values():
             r = node.raw.raft
             if node.alive and r.state != StateType.StateLeader:
@@ -427,7 +429,8 @@ class Cluster:
                 node.generation += 1
                 node.phase = 0
                 self._schedule_ticks(node, first)
-        self._emit(NetworkChanged, f"election timers aligned ({timeout} ticks)")
+                changed.append((node.id, timeout))
+        self._emit(TimersChanged, "aligned", tuple(changed))
 
     def spread_timers(self) -> None:
         """Spread the followers' timeouts across [election, 2*election) ticks, so one fires
@@ -437,11 +440,13 @@ class Cluster:
             n for n in self.nodes.values() if n.alive and n.raw.raft.state != StateType.StateLeader
         ]
         step = max(1, s.election_tick // max(1, len(followers)))
+        changed: list[tuple[int, int]] = []
         for k, node in enumerate(followers):
             r = node.raw.raft
             r.randomized_election_timeout = s.election_tick + min(k * step, s.election_tick - 1)
             r.election_elapsed = 0
-        self._emit(NetworkChanged, "election timers spread apart")
+            changed.append((node.id, r.randomized_election_timeout))
+        self._emit(TimersChanged, "spread", tuple(changed))
 
     def _next_tick_time(self, phase: int) -> int:
         """The first time after now at which a node with this phase ticks."""

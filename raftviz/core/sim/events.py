@@ -135,6 +135,15 @@ class NetworkChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class TimersChanged(Event):
+    """Election timers were set by hand (`what`: aligned, spread), not by the network:
+    `timeouts` gives each changed node's new timeout in ticks, (node, ticks) in node order."""
+
+    what: str
+    timeouts: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SafetyViolation(Event):
     """A Raft safety property failed. Reported, never raised."""
 
