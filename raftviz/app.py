@@ -46,7 +46,7 @@ from raftviz.themes import (
     theme_variable_defaults,
 )
 from raftviz.widgets.cluster_map import ClusterMap, DropMark
-from raftviz.widgets.event_log import EventLog
+from raftviz.widgets.event_log import STORY, EventLog, LogView
 from raftviz.widgets.flight_table import FlightTable
 from raftviz.widgets.help import HelpScreen
 from raftviz.widgets.inspector import InspectorScreen
@@ -153,7 +153,8 @@ KEY_HELP: dict[str, str] = {
     "align_timers": "align every follower's election timer (split votes)",
     "spread_timers": "spread the election timers apart (no split votes)",
     "filter_node": "event log: show all nodes / only one (cycles)",
-    "filter_level": "event log: minimum level DEBUG / INFO / WARN / ERROR (cycles)",
+    "filter_level": "event log: the story (why, in words) / etcd's lines from DEBUG, INFO, "
+    "WARN or ERROR (cycles)",
     "focus_events": "event log: focus it to scroll (↑ ↓ PgUp PgDn Home End); L or esc leaves",
     "prompt": "command prompt: any command of the script language",
     "save": "save the session as a replayable script",
@@ -678,8 +679,8 @@ class RaftvizApp(App[int]):
         if main is None:
             return
         log = main.query_one(EventLog)
-        levels = list(Level)
-        level = levels[(levels.index(log.min_level) + 1) % len(levels)]
+        views: list[LogView] = [STORY, *Level]
+        level = views[(views.index(log.min_level) + 1) % len(views)]
         log.set_filters(node=log.node_filter, level=level)
         self.notify(f"events: {log.filter_description()}", timeout=2)
 

@@ -71,7 +71,7 @@ class _FrameCounter:
 
 async def _measure(lines: list[str], fps_seconds: float, hour_ms: int) -> None:
     start = IMPORTED_AT
-    runtime = Runtime(Executor(ClusterCmd(nodes=9, seed=1)), speed=10.0)
+    runtime = Runtime(Executor(ClusterCmd(nodes=9, seed=1), stories=True), speed=10.0)
     bridge = TrioBridge(runtime)
     app = RaftvizApp(bridge, services=[bridge])
     frames = _FrameCounter(app)

@@ -72,7 +72,7 @@ def tui(args: argparse.Namespace) -> int:
     if lecture is None:
         lecture = args.script is not None and is_builtin(scenario_path(args.script))
     runtime = Runtime(
-        Executor(cluster),
+        Executor(cluster, stories=True),
         speed=clamp_speed(args.speed),
         paused=args.paused,
         script=commands,

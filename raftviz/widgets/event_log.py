@@ -47,6 +47,7 @@ from raftviz.core.sim.events import (
     StateChanged,
     TimersChanged,
 )
+from raftviz.core.sim.story import Story, story_line
 from raftviz.widgets.palette import Palette, node_label
 
 __all__ = [
@@ -75,6 +76,21 @@ WHEEL_LINES = 2
 _INDENT = Style(italic=True)
 
 _LEVEL_TAGS = {Level.DEBUG: "DEBG", Level.INFO: "INFO", Level.WARN: "WARN", Level.ERROR: "ERR!"}
+
+STORY = "story"
+"""The default view: every decision in plain words with its reason (the core's stories), the
+narration, faults, drops and violations; etcd's own lines and message chatter stay out. The
+other views are etcd's: its log lines and the simulation's events from a minimum level on."""
+
+LogView = Level | str
+"""STORY, or a minimum Level for etcd's view."""
+
+DETAIL_STORIES = frozenset({"append-sent", "commit-learned", "applied"})
+"""Stories told once per message or per node (each append sent, each follower learning a
+commit, each node applying): the story view leaves them to `raftviz run --level story` and the
+DEBUG view, so that an election's story stays on screen."""
+
+_IN_STORY = (Narration, NodeFault, NetworkChanged, TimersChanged, MessageDropped, SafetyViolation)
 
 
 class DropFold:
@@ -122,6 +138,8 @@ LogItem = Event | DropFold
 
 def event_level(event: LogItem) -> Level:
     """The level an event is filtered at (see the module docstring for the policy)."""
+    if isinstance(event, Story):
+        return Level.DEBUG if event.kind in DETAIL_STORIES else Level.INFO
     if isinstance(event, RaftLog):
         return event.line.level
     if isinstance(event, SafetyViolation):
@@ -140,6 +158,8 @@ def event_actors(event: LogItem) -> tuple[int, ...]:
     node filter keeps what a node did, not every line that mentions it."""
     if isinstance(event, RaftLog):
         return (event.line.node,)
+    if isinstance(event, Story):
+        return (event.node,)
     if isinstance(event, MessageDelivered):
         return (event.to,)
     if isinstance(event, MessageEvent | DropFold):
@@ -187,7 +207,7 @@ def _prefix(event: LogItem, palette: Palette) -> Text:
         Level.WARN: palette.warning,
         Level.ERROR: palette.badge("raft-violation"),
     }[level]
-    line.append(_LEVEL_TAGS[level], level_style)
+    line.append("WHY " if isinstance(event, Story) else _LEVEL_TAGS[level], level_style)
     line.append(" ")
     if nodes:
         line.append(node_label(nodes[0]), palette.node(nodes[0]))
@@ -209,6 +229,8 @@ def _body(event: LogItem, palette: Palette) -> Text:
         line.append(f" since {event.time_ms / 1000:.3f}s", palette.muted)
         if event.reason:
             line.append(f": {event.reason}", palette.text)
+    elif isinstance(event, Story):
+        line.append(story_line(event), palette.text)
     elif isinstance(event, RaftLog):
         level = event.line.level
         line.append(event.line.text, palette.text if level != Level.DEBUG else palette.muted)
@@ -327,7 +349,7 @@ class EventLog(Widget, can_focus=True):
         self._window: list[Strip] | None = None
         self._palette: Palette | None = None
         self.node_filter: int | None = None
-        self.min_level: Level = Level.INFO
+        self.min_level: LogView = STORY
 
     # ------------------------------------------------------------------ state in
 
@@ -340,7 +362,7 @@ class EventLog(Widget, can_focus=True):
         if changed:
             self._changed()
 
-    def set_filters(self, *, node: int | None, level: Level) -> None:
+    def set_filters(self, *, node: int | None, level: LogView) -> None:
         """Change the filters and rebuild the visible lines from the history."""
         if node == self.node_filter and level == self.min_level:
             return
@@ -382,7 +404,8 @@ class EventLog(Widget, can_focus=True):
 
     def filter_description(self) -> str:
         node = "all nodes" if self.node_filter is None else node_label(self.node_filter)
-        return f"{node} · ≥{self.min_level}"
+        level = self.min_level
+        return f"{node} · {'story' if level == STORY else f'etcd ≥{level}'}"
 
     def _take(self, event: Event) -> bool:
         """File one event: a new line, a fold counting one more drop, or nothing shown."""
@@ -410,9 +433,16 @@ class EventLog(Widget, can_focus=True):
             self._new += 1
 
     def _passes(self, event: Event) -> bool:
-        if event_level(event).value < self.min_level.value and not isinstance(
-            event, SafetyViolation
-        ):
+        level = self.min_level
+        if not isinstance(level, Level):
+            if isinstance(event, Story):
+                if event.kind in DETAIL_STORIES:
+                    return False
+            elif not isinstance(event, _IN_STORY):
+                return False
+        elif isinstance(event, Story) and level != Level.DEBUG:
+            return False  # etcd's view tells etcd's words; DEBUG shows everything
+        elif event_level(event).value < level.value and not isinstance(event, SafetyViolation):
             return False
         if self.node_filter is None:
             return True

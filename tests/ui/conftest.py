@@ -17,6 +17,7 @@ import pytest
 from textual.widgets import Input
 
 from raftviz.app import ClusterUpdated, RaftvizApp
+from raftviz.core.raft.decision import ElectionResult, Vote
 from raftviz.core.raft.logline import Level, LogLine
 from raftviz.core.raft.messages import Entry, Message, MsgType
 from raftviz.core.sim.events import (
@@ -33,6 +34,7 @@ from raftviz.core.sim.events import (
     RaftLog,
     StateChanged,
 )
+from raftviz.core.sim.story import Story
 
 
 def Flight(
@@ -421,7 +423,7 @@ def three_node_view() -> ClusterView:
 
 
 def sample_events() -> tuple[Event, ...]:
-    """A few lines of each kind the event log shows at its default level."""
+    """A few lines of each kind the event log shows: etcd's (at its levels) and stories."""
 
     def log(seq: int, time_ms: int, node: int, text: str, level: Level = Level.INFO) -> RaftLog:
         return RaftLog(time_ms, seq, LogLine(level, node, "state", text))
@@ -449,6 +451,39 @@ def sample_events() -> tuple[Event, ...]:
             "loss",
         ),
         log(8, 12_300, 1, "1 sent MsgApp to 2 (debug detail)", Level.DEBUG),
+        Story(
+            10_900,
+            9,
+            Vote(
+                2,
+                candidate=3,
+                pre_vote=True,
+                term=2,
+                my_term=1,
+                granted=False,
+                voted_for=0,
+                lead=0,
+                last_term=2,
+                last_index=5,
+                cand_last_term=2,
+                cand_last_index=4,
+                can_vote=True,
+                up_to_date=False,
+            ),
+        ),
+        Story(
+            11_020,
+            10,
+            ElectionResult(
+                1,
+                pre_vote=False,
+                term=3,
+                won=True,
+                granted=(1, 2, 4),
+                refused=(3,),
+                voters=(1, 2, 3, 4, 5),
+            ),
+        ),
     )
 
 

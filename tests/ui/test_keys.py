@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 
 from raftviz.app import RaftvizApp
 from raftviz.controller import MAX_SPEED, MIN_SPEED
+from raftviz.core.raft.logline import Level
 from raftviz.widgets import (
     ClusterMap,
     EventLog,
@@ -468,19 +469,24 @@ async def test_n_and_v_filter_the_event_log(ui: Any, events: Any) -> None:
         ui.app.post_message(ClusterUpdated(ui.controller.current, events))
         await settle(pilot)
         log = ui.app.screen_main.query_one(EventLog)
-        everything = len(log.lines)
-        assert everything == 7  # the DEBUG line is hidden at the default level
+        # The story view by default: the stories, the fault, the narration and the drop.
+        assert len(log.lines) == 5
         await pilot.press("n")
         assert log.node_filter == 1
-        assert len(log.lines) == 3  # S1's own lines, plus the narration for everyone
+        assert len(log.lines) == 2  # S1's own story, plus the narration for everyone
         assert "S1" in log.border_title
         await pilot.press("n", "n", "n", "n", "n")
         assert log.node_filter is None
-        await pilot.press("v")  # INFO -> WARN
+        await pilot.press("v")  # story -> etcd's view from DEBUG: everything
+        assert log.min_level == Level.DEBUG
+        assert len(log.lines) == 10
+        await pilot.press("v")  # INFO: etcd's lines without the stories or the DEBUG one
+        assert len(log.lines) == 7
+        await pilot.press("v")  # WARN
         assert "WARN" in str(log.min_level)
         assert len(log.lines) == 1
-        await pilot.press("v", "v")  # ERROR -> DEBUG
-        assert len(log.lines) == 8
+        await pilot.press("v", "v")  # ERROR -> back to the story
+        assert len(log.lines) == 5
 
 
 async def test_keys_act_on_what_was_asked_even_before_the_simulation_catches_up(

@@ -80,7 +80,9 @@ class Stack:
 def make_stack(
     *, nodes: int = 5, seed: int = SEED, speed: float = 1.0, runtime: type[Runtime] = Runtime
 ) -> Stack:
-    rt = runtime(Executor(ClusterCmd(nodes=nodes, seed=seed)), speed=speed, paused=True)
+    rt = runtime(
+        Executor(ClusterCmd(nodes=nodes, seed=seed), stories=True), speed=speed, paused=True
+    )
     bridge = TrioBridge(rt)
     return Stack(RaftvizApp(bridge, services=[bridge]), bridge, rt)
 
@@ -371,7 +373,7 @@ async def test_a_partition_s_drops_do_not_push_the_election_out_of_the_log(
         region = log.content_region
         rows = text_of(stack.app).splitlines()[region.y : region.bottom]
         shown = " ".join(" ".join(row[region.x : region.right] for row in rows).split())
-        assert "cast MsgVote for" in shown and "rejected MsgVote from" in shown
+        assert "refused its vote to" in shown and "heard from only" in shown
 
 
 async def test_h_heals_every_link(stack: Stack) -> None:
@@ -547,7 +549,7 @@ async def test_ctrl_s_saves_a_session_that_replays_to_the_same_state(
     assert any(n["kv"] == {"k1": "v1"} for n in report["nodes"])
     # Event for event: the replayed cluster equals the live one, messages in flight included.
     script = load_script(saved)
-    replay = Executor(script.cluster)
+    replay = Executor(script.cluster, stories=True)  # as live: stories number their events
     for located in script.commands:
         assert replay.run(located.command, located.line), replay.failures
     assert replay.cluster.view() == stack.cluster.view()
@@ -615,7 +617,7 @@ async def test_n_and_v_filter_the_live_event_log(stack: Stack) -> None:
         assert log.node_filter == 2
         assert 0 < len(log.lines) < everything
         assert all(not event_actors(e) or 2 in event_actors(e) for e in log.lines)
-        await pilot.press("v")
+        await pilot.press("v", "v", "v")  # story -> DEBUG -> INFO -> WARN
         assert log.min_level == Level.WARN
         assert len(log.lines) < everything
 
