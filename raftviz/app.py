@@ -9,6 +9,10 @@ Rendering happens only when something changed: each `ClusterUpdated` is pushed i
 compare before they redraw. The one timer is the flight animation (30 Hz), and it runs only
 while time flows *and* messages are in the air or a drop mark is fading; a paused app does no
 work at all.
+
+Text shown to the user (notifications, prompts, the inspector...) quotes commands, scripts and
+error messages, so it is always shown as text, never parsed as Textual markup: a ``[/x]`` in a
+command would otherwise be a markup error, and a traceback instead of a message.
 """
 
 from __future__ import annotations
@@ -332,7 +336,9 @@ class RaftvizApp(App[int]):
 
     def on_simulation_failed(self, message: SimulationFailed) -> None:
         self._failure = message.error
-        self.notify(message.error, title="Simulation failed", severity="error", timeout=30)
+        self.notify(
+            message.error, title="Simulation failed", severity="error", timeout=30, markup=False
+        )
         self._render_view()
 
     def _ingest(self, events: Sequence[Event]) -> None:
@@ -355,6 +361,7 @@ class RaftvizApp(App[int]):
                     title="SAFETY VIOLATION",
                     severity="error",
                     timeout=20,
+                    markup=False,
                 )
         del self._drops[:-MAX_DROPS]
         main.query_one(EventLog).add_events(events)
@@ -510,8 +517,8 @@ class RaftvizApp(App[int]):
     # ------------------------------------------------------------------ controller calls
 
     def _fail(self, message: str) -> None:
-        """A user error: one line, never a traceback."""
-        self.notify(message, title="Not done", severity="error", timeout=6)
+        """A user error: one line, never a traceback (and never markup: it quotes the user)."""
+        self.notify(message, title="Not done", severity="error", timeout=6, markup=False)
 
     def run_command(self, text: str) -> bool:
         """Send one script command; show its error, if any. True if it was accepted."""
@@ -658,7 +665,7 @@ class RaftvizApp(App[int]):
             ids.extend(n.id for n in self._view.nodes)
         position = ids.index(log.node_filter) if log.node_filter in ids else 0
         log.set_filters(node=ids[(position + 1) % len(ids)], level=log.min_level)
-        self.notify(f"events: {log.filter_description()}", timeout=2)
+        self.notify(f"events: {log.filter_description()}", timeout=2, markup=False)
 
     def action_filter_level(self) -> None:
         main = self._main()
@@ -668,7 +675,7 @@ class RaftvizApp(App[int]):
         levels = list(Level)
         level = levels[(levels.index(log.min_level) + 1) % len(levels)]
         log.set_filters(node=log.node_filter, level=level)
-        self.notify(f"events: {log.filter_description()}", timeout=2)
+        self.notify(f"events: {log.filter_description()}", timeout=2, markup=False)
 
     # ------------------------------------------------------------------ screens
 
@@ -717,7 +724,7 @@ class RaftvizApp(App[int]):
                 prompt.show_error(str(error) or f"cannot save to {value}")
                 return
             prompt.dismiss(value)
-            self.notify(f"session saved to {value}", title="Saved", timeout=4)
+            self.notify(f"session saved to {value}", title="Saved", timeout=4, markup=False)
 
     def key_help(self) -> list[tuple[str, str]]:
         """Every key with what it does, from the live bindings (for the help screen)."""

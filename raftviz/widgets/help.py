@@ -167,7 +167,8 @@ def keys_table(keys: Sequence[KeyHelp], palette: Palette) -> Table:
     table.add_column(justify="right", style=palette.fg("primary", bold=True), no_wrap=True)
     table.add_column()
     for key, description in keys:
-        table.add_row(key, description)
+        # Text, not str: a table parses strings as markup, and these are handed in.
+        table.add_row(Text(key), Text(description))
     return table
 
 

@@ -79,7 +79,7 @@ class InspectorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="inspector"):
-            yield Label("", id="inspector-title")
+            yield Label("", id="inspector-title", markup=False)
             with VerticalScroll(id="inspector-body"):
                 yield Static("", id="state")
                 yield DataTable(id="progress", show_cursor=False, cursor_type="none")
@@ -183,8 +183,10 @@ class InspectorScreen(ModalScreen[None]):
             ("election timer", timer, "votes", votes),
             ("network", link_state(node) or "connected", "kv", kv),
         ]
-        for a, b, c, d in rows:
-            table.add_row(a, b, c, d)
+        for row in rows:
+            # Text, not str: a table parses strings as markup, and keys and values are the
+            # user's own (``propose "[/x]=[/y]"``).
+            table.add_row(*map(Text, row))
         return table
 
     def _fill_progress(

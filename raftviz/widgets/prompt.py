@@ -91,9 +91,9 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
-            yield Label(self._title, id="prompt-title")
+            yield Label(self._title, id="prompt-title", markup=False)
             yield Input(value=self._value, placeholder=self._placeholder, id="prompt-input")
-            yield Label("", id="prompt-error")
+            yield Label("", id="prompt-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -103,7 +103,8 @@ class PromptScreen(ModalScreen[str | None]):
         return self.query_one("#prompt-input", Input)
 
     def show_error(self, message: str) -> None:
-        """Keep the prompt open with the problem under the line."""
+        """Keep the prompt open with the problem under the line (as text: it may quote the
+        user's own input, brackets and all)."""
         error = self.query_one("#prompt-error", Label)
         error.update(f"✖ {message}")
         error.add_class("-shown")
