@@ -30,7 +30,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from raftviz.controller import AppService, Controller, clamp_speed
 from raftviz.core.events import (
@@ -52,6 +51,7 @@ from raftviz.themes import (
 from raftviz.widgets.cluster_map import ClusterMap, DropMark
 from raftviz.widgets.event_log import EventLog
 from raftviz.widgets.flight_table import FlightTable
+from raftviz.widgets.footer import KeyFooter
 from raftviz.widgets.help import HelpScreen
 from raftviz.widgets.inspector import InspectorScreen
 from raftviz.widgets.log_grid import LogGrid
@@ -185,7 +185,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="right"):
                 yield FlightTable(id="flights", classes="panel")
                 yield EventLog(id="events", classes="panel")
-        yield Footer()
+        yield KeyFooter()
 
     class Ready(Message):
         """The widgets exist: the app can draw its first frame into them."""
