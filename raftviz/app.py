@@ -281,6 +281,25 @@ class RaftvizApp(App[int]):
         self._started: list[AppService] = []
         self.narration: str | None = None
         self.violations_seen: int = 0
+        # The modal screens are made once and installed, so that closing one keeps it for the
+        # next time. A screen dropped on close leaves its rendered lines behind: Textual's
+        # `StylesCache.get_inner_outer` is an lru_cache on a method, so it keeps the styles
+        # cache (and the lines) of up to 1024 widgets long gone, 0.4-0.7 MB for every opening
+        # of help or the inspector.
+        self._help = HelpScreen(self.key_help())
+        self._inspector = InspectorScreen()
+        self._command_prompt = PromptScreen(
+            "command",
+            ": command (e.g. crash 3 · partition 1,2 | 3,4,5 · run 2s)  enter run, esc cancel",
+            placeholder="crash 3",
+        )
+        self._save_prompt = PromptScreen(
+            "save", "Save the session as a script  ·  enter save · esc cancel"
+        )
+        self.install_screen(self._help, "help")
+        self.install_screen(self._inspector, "inspector")
+        self.install_screen(self._command_prompt, "command")
+        self.install_screen(self._save_prompt, "save")
 
     # ------------------------------------------------------------------ Textual hooks
 
@@ -682,30 +701,20 @@ class RaftvizApp(App[int]):
     def action_inspect(self) -> None:
         node = self._selected_node()
         if node is not None and self._view is not None:
-            self.push_screen(InspectorScreen(self._view, node.id))
+            self._inspector.show(self._view, node.id)
+            self.push_screen(self._inspector)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.key_help()))
+        self.push_screen(self._help)
 
     def action_prompt(self) -> None:
-        self.push_screen(
-            PromptScreen(
-                "command",
-                ": command (e.g. crash 3 · partition 1,2 | 3,4,5 · run 2s)  enter run, esc cancel",
-                placeholder="crash 3",
-                history=self._command_history,
-            )
-        )
+        self._command_prompt.reset(history=self._command_history)
+        self.push_screen(self._command_prompt)
 
     def action_save(self) -> None:
         seed = self._view.seed if self._view is not None else 0
-        self.push_screen(
-            PromptScreen(
-                "save",
-                "Save the session as a script  ·  enter save · esc cancel",
-                value=f"raftviz-session-{seed}.raft",
-            )
-        )
+        self._save_prompt.reset(value=f"raftviz-session-{seed}.raft")
+        self.push_screen(self._save_prompt)
 
     def on_prompt_screen_submitted(self, message: PromptScreen.Submitted) -> None:
         """The prompt's text, run on its behalf: widgets never call the controller."""

@@ -221,6 +221,10 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help-body").can_focus = False
+
+    def on_screen_resume(self) -> None:
+        """Draw in the current theme at each opening: the app keeps this screen for reuse,
+        and the theme may have changed since it was last open."""
         palette = Palette.from_variables(self.app.theme_variables)
         self.query_one("#help-keys", Static).update(keys_table(self._keys, palette))
         self.query_one("#help-legend", Static).update(legend(palette))

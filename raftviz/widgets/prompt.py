@@ -72,22 +72,25 @@ class PromptScreen(ModalScreen[str | None]):
             self.purpose = purpose
             self.value = value
 
-    def __init__(
-        self,
-        purpose: str,
-        title: str,
-        *,
-        value: str = "",
-        placeholder: str = "",
-        history: Sequence[str] = (),
-    ) -> None:
+    def __init__(self, purpose: str, title: str, *, placeholder: str = "") -> None:
         super().__init__()
         self.purpose = purpose
         self._title = title
-        self._value = value
+        self._value = ""
         self._placeholder = placeholder
+        self._history: list[str] = []
+        self._position = 0
+
+    def reset(self, *, value: str = "", history: Sequence[str] = ()) -> None:
+        """Start afresh with this text and history, before each opening: the app keeps this
+        screen for reuse, and it would otherwise reopen with the last text and error."""
+        self._value = value
         self._history = list(history)
         self._position = len(self._history)
+        if self.is_mounted:
+            self.input.value = value
+            self.input.cursor_position = len(value)
+            self.query_one("#prompt-error", Label).remove_class("-shown")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from rich.table import Table
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from raftviz.app import RaftvizApp
 from raftviz.controller import MAX_SPEED, MIN_SPEED
@@ -23,6 +25,7 @@ from raftviz.widgets import (
     PromptScreen,
     StatusBar,
 )
+from raftviz.widgets.palette import Palette
 
 Text = Callable[[RaftvizApp], str]
 
@@ -439,6 +442,34 @@ async def test_enter_inspects_the_selected_node_live(ui: Any, text_of: Text) -> 
         assert "FOLLOWER" in text_of(ui.app)
         await pilot.press("escape")
         assert not isinstance(ui.app.screen, InspectorScreen)
+
+
+async def test_modal_screens_reopen_afresh(ui: Any, text_of: Text) -> None:
+    """They are made once and reused (see test_memory.py), yet never reopen as last left."""
+    async with ui.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"bogus 1", "enter", "escape", "colon")
+        await settle(pilot)
+        prompt = ui.app.screen
+        assert isinstance(prompt, PromptScreen) and prompt.purpose == "command"
+        assert prompt.input.value == "" and "not run" not in text_of(ui.app)
+        prompt.input.value = "/nonexistent/x.raft"
+        await pilot.press("escape", "ctrl+s")
+        save = ui.app.screen
+        assert isinstance(save, PromptScreen) and save.purpose == "save"
+        assert save.input.value == "raftviz-session-7.raft"
+        await pilot.press("escape", "enter", "escape", "3", "enter")
+        await settle(pilot)
+        inspector = ui.app.screen
+        assert isinstance(inspector, InspectorScreen) and inspector.node_id == 3
+        assert "S3" in text_of(ui.app)
+        await pilot.press("escape", "question_mark", "escape")
+        ui.app.theme = "raft-light"
+        await pilot.press("question_mark")
+        keys = ui.app.screen.query_one("#help-keys", Static).content
+        assert isinstance(keys, Table)
+        palette = Palette.from_variables(ui.app.theme_variables)
+        assert keys.columns[0].style == palette.fg("primary", bold=True)
 
 
 async def test_simulation_keys_do_nothing_under_a_modal(ui: Any) -> None:
