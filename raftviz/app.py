@@ -49,6 +49,7 @@ from raftviz.themes import (
     theme_variable_defaults,
 )
 from raftviz.widgets.cluster_map import ClusterMap, DropMark
+from raftviz.widgets.command_palette import SafeCommandPalette
 from raftviz.widgets.event_log import EventLog
 from raftviz.widgets.flight_table import FlightTable
 from raftviz.widgets.footer import KeyFooter
@@ -717,8 +718,13 @@ class RaftvizApp(App[int]):
         self.push_screen(self._save_prompt)
 
     def on_prompt_screen_submitted(self, message: PromptScreen.Submitted) -> None:
-        """The prompt's text, run on its behalf: widgets never call the controller."""
+        """The prompt's text, run on its behalf: widgets never call the controller.
+
+        Only while the prompt is open: two quick enters submit twice before the first closes
+        it, and the second must neither run the command again nor close another screen."""
         prompt, value = message.prompt, message.value
+        if not prompt.is_active:
+            return
         if message.purpose == "command":
             self._command_history.append(value)
             del self._command_history[:-100]
@@ -749,6 +755,11 @@ class RaftvizApp(App[int]):
                 rows.append(("tab", KEY_HELP["select_next"]))
         rows.append(("ctrl+p", "command palette: every action, and the theme switcher"))
         return rows
+
+    def action_command_palette(self) -> None:
+        """Textual's own, but with a palette that cannot close twice (see `SafeCommandPalette`)."""
+        if self.use_command_palette and not isinstance(self.screen, SafeCommandPalette):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key's action in the command palette, plus Textual's own (theme, quit...)."""

@@ -116,6 +116,8 @@ class PromptScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if not self.is_active:
+            return  # a second enter typed before the first closed the prompt
         value = event.value.strip()
         if not value:
             self.dismiss(None)
