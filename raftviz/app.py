@@ -9,6 +9,10 @@ Rendering happens only when something changed: each `ClusterUpdated` is pushed i
 compare before they redraw. The one timer is the flight animation (30 Hz), and it runs only
 while time flows *and* messages are in the air or a drop mark is fading; a paused app does no
 work at all.
+
+Text shown to the user (notifications, prompts, the inspector...) quotes commands, scripts and
+error messages, so it is always shown as text, never parsed as Textual markup: a ``[/x]`` in a
+command would otherwise be a markup error, and a traceback instead of a message.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from raftviz.controller import AppService, Controller, clamp_speed
 from raftviz.core.raft.logline import Level
@@ -46,8 +49,10 @@ from raftviz.themes import (
     theme_variable_defaults,
 )
 from raftviz.widgets.cluster_map import ClusterMap, DropMark
+from raftviz.widgets.command_palette import SafeCommandPalette
 from raftviz.widgets.event_log import STORY, EventLog, LogView
 from raftviz.widgets.flight_table import FlightTable
+from raftviz.widgets.footer import KeyFooter
 from raftviz.widgets.help import HelpScreen
 from raftviz.widgets.inspector import InspectorScreen
 from raftviz.widgets.log_grid import LogGrid
@@ -187,7 +192,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="right"):
                 yield FlightTable(id="flights", classes="panel")
                 yield EventLog(id="events", classes="panel")
-        yield Footer()
+        yield KeyFooter()
 
     class Ready(Message):
         """The widgets exist: the app can draw its first frame into them."""
@@ -285,6 +290,25 @@ class RaftvizApp(App[int]):
         self._started: list[AppService] = []
         self.narration: str | None = None
         self.violations_seen: int = 0
+        # The modal screens are made once and installed, so that closing one keeps it for the
+        # next time. A screen dropped on close leaves its rendered lines behind: Textual's
+        # `StylesCache.get_inner_outer` is an lru_cache on a method, so it keeps the styles
+        # cache (and the lines) of up to 1024 widgets long gone, 0.4-0.7 MB for every opening
+        # of help or the inspector.
+        self._help = HelpScreen(self.key_help())
+        self._inspector = InspectorScreen()
+        self._command_prompt = PromptScreen(
+            "command",
+            ": command (e.g. crash 3 · partition 1,2 | 3,4,5 · run 2s)  enter run, esc cancel",
+            placeholder="crash 3",
+        )
+        self._save_prompt = PromptScreen(
+            "save", "Save the session as a script  ·  enter save · esc cancel"
+        )
+        self.install_screen(self._help, "help")
+        self.install_screen(self._inspector, "inspector")
+        self.install_screen(self._command_prompt, "command")
+        self.install_screen(self._save_prompt, "save")
 
     # ------------------------------------------------------------------ Textual hooks
 
@@ -340,7 +364,9 @@ class RaftvizApp(App[int]):
 
     def on_simulation_failed(self, message: SimulationFailed) -> None:
         self._failure = message.error
-        self.notify(message.error, title="Simulation failed", severity="error", timeout=30)
+        self.notify(
+            message.error, title="Simulation failed", severity="error", timeout=30, markup=False
+        )
         self._render_view()
 
     def _ingest(self, events: Sequence[Event]) -> None:
@@ -363,6 +389,7 @@ class RaftvizApp(App[int]):
                     title="SAFETY VIOLATION",
                     severity="error",
                     timeout=20,
+                    markup=False,
                 )
         del self._drops[:-MAX_DROPS]
         main.query_one(EventLog).add_events(events)
@@ -521,8 +548,8 @@ class RaftvizApp(App[int]):
     # ------------------------------------------------------------------ controller calls
 
     def _fail(self, message: str) -> None:
-        """A user error: one line, never a traceback."""
-        self.notify(message, title="Not done", severity="error", timeout=6)
+        """A user error: one line, never a traceback (and never markup: it quotes the user)."""
+        self.notify(message, title="Not done", severity="error", timeout=6, markup=False)
 
     def run_command(self, text: str) -> bool:
         """Send one script command; show its error, if any. True if it was accepted."""
@@ -672,7 +699,7 @@ class RaftvizApp(App[int]):
             ids.extend(n.id for n in self._view.nodes)
         position = ids.index(log.node_filter) if log.node_filter in ids else 0
         log.set_filters(node=ids[(position + 1) % len(ids)], level=log.min_level)
-        self.notify(f"events: {log.filter_description()}", timeout=2)
+        self.notify(f"events: {log.filter_description()}", timeout=2, markup=False)
 
     def action_filter_level(self) -> None:
         main = self._main()
@@ -682,7 +709,7 @@ class RaftvizApp(App[int]):
         views: list[LogView] = [STORY, *Level]
         level = views[(views.index(log.min_level) + 1) % len(views)]
         log.set_filters(node=log.node_filter, level=level)
-        self.notify(f"events: {log.filter_description()}", timeout=2)
+        self.notify(f"events: {log.filter_description()}", timeout=2, markup=False)
 
     def action_focus_events(self) -> None:
         """Into the event log, to scroll it from the keyboard; again (or esc) to leave it.
@@ -698,34 +725,29 @@ class RaftvizApp(App[int]):
     def action_inspect(self) -> None:
         node = self._selected_node()
         if node is not None and self._view is not None:
-            self.push_screen(InspectorScreen(self._view, node.id))
+            self._inspector.show(self._view, node.id)
+            self.push_screen(self._inspector)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.key_help()))
+        self.push_screen(self._help)
 
     def action_prompt(self) -> None:
-        self.push_screen(
-            PromptScreen(
-                "command",
-                ": command (e.g. crash 3 · partition 1,2 | 3,4,5 · run 2s)  enter run, esc cancel",
-                placeholder="crash 3",
-                history=self._command_history,
-            )
-        )
+        self._command_prompt.reset(history=self._command_history)
+        self.push_screen(self._command_prompt)
 
     def action_save(self) -> None:
         seed = self._view.seed if self._view is not None else 0
-        self.push_screen(
-            PromptScreen(
-                "save",
-                "Save the session as a script  ·  enter save · esc cancel",
-                value=f"raftviz-session-{seed}.raft",
-            )
-        )
+        self._save_prompt.reset(value=f"raftviz-session-{seed}.raft")
+        self.push_screen(self._save_prompt)
 
     def on_prompt_screen_submitted(self, message: PromptScreen.Submitted) -> None:
-        """The prompt's text, run on its behalf: widgets never call the controller."""
+        """The prompt's text, run on its behalf: widgets never call the controller.
+
+        Only while the prompt is open: two quick enters submit twice before the first closes
+        it, and the second must neither run the command again nor close another screen."""
         prompt, value = message.prompt, message.value
+        if not prompt.is_active:
+            return
         if message.purpose == "command":
             self._command_history.append(value)
             del self._command_history[:-100]
@@ -740,7 +762,7 @@ class RaftvizApp(App[int]):
                 prompt.show_error(str(error) or f"cannot save to {value}")
                 return
             prompt.dismiss(value)
-            self.notify(f"session saved to {value}", title="Saved", timeout=4)
+            self.notify(f"session saved to {value}", title="Saved", timeout=4, markup=False)
 
     def key_help(self) -> list[tuple[str, str]]:
         """Every key with what it does, from the live bindings (for the help screen)."""
@@ -756,6 +778,11 @@ class RaftvizApp(App[int]):
                 rows.append(("tab", KEY_HELP["select_next"]))
         rows.append(("ctrl+p", "command palette: every action, and the theme switcher"))
         return rows
+
+    def action_command_palette(self) -> None:
+        """Textual's own, but with a palette that cannot close twice (see `SafeCommandPalette`)."""
+        if self.use_command_palette and not isinstance(self.screen, SafeCommandPalette):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key's action in the command palette, plus Textual's own (theme, quit...)."""

@@ -149,7 +149,9 @@ class TrioBridge:
                     batch = await subscription.receive()
                     app.post_message(ClusterUpdated(batch.view, batch.events))
                     for error in batch.errors:
-                        app.notify(error, title="Command failed", severity="error", timeout=8)
+                        app.notify(
+                            error, title="Command failed", severity="error", timeout=8, markup=False
+                        )
 
     def _finished(self, result: outcome.Outcome[None]) -> None:
         if self._done is not None and not self._done.done():

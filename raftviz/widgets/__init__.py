@@ -10,6 +10,7 @@ from __future__ import annotations
 from raftviz.widgets.cluster_map import ClusterMap, DropMark
 from raftviz.widgets.event_log import EventLog
 from raftviz.widgets.flight_table import FlightTable
+from raftviz.widgets.footer import KeyFooter
 from raftviz.widgets.help import HelpScreen
 from raftviz.widgets.inspector import InspectorScreen
 from raftviz.widgets.log_grid import LogGrid
@@ -24,6 +25,7 @@ __all__ = [
     "FlightTable",
     "HelpScreen",
     "InspectorScreen",
+    "KeyFooter",
     "LogGrid",
     "NarrationBar",
     "PromptScreen",

@@ -167,7 +167,8 @@ def keys_table(keys: Sequence[KeyHelp], palette: Palette) -> Table:
     table.add_column(justify="right", style=palette.fg("primary", bold=True), no_wrap=True)
     table.add_column()
     for key, description in keys:
-        table.add_row(key, description)
+        # Text, not str: a table parses strings as markup, and these are handed in.
+        table.add_row(Text(key), Text(description))
     return table
 
 
@@ -220,6 +221,10 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help-body").can_focus = False
+
+    def on_screen_resume(self) -> None:
+        """Draw in the current theme at each opening: the app keeps this screen for reuse,
+        and the theme may have changed since it was last open."""
         palette = Palette.from_variables(self.app.theme_variables)
         self.query_one("#help-keys", Static).update(keys_table(self._keys, palette))
         self.query_one("#help-legend", Static).update(legend(palette))

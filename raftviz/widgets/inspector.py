@@ -71,15 +71,21 @@ class InspectorScreen(ModalScreen[None]):
         Binding("left,shift+tab", "move(-1)", "Previous node"),
     ]
 
-    def __init__(self, view: ClusterView, node: int) -> None:
+    def __init__(self) -> None:
         super().__init__()
+        self._view: ClusterView | None = None
+        self.node_id = 0
+        self._composed = False
+
+    def show(self, view: ClusterView, node: int) -> None:
+        """Inspect this node (before each opening: the app keeps this screen for reuse)."""
         self._view = view
         self.node_id = node
-        self._composed = False
+        self._refresh_content()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="inspector"):
-            yield Label("", id="inspector-title")
+            yield Label("", id="inspector-title", markup=False)
             with VerticalScroll(id="inspector-body"):
                 yield Static("", id="state")
                 yield DataTable(id="progress", show_cursor=False, cursor_type="none")
@@ -105,24 +111,22 @@ class InspectorScreen(ModalScreen[None]):
 
     def update_view(self, view: ClusterView) -> None:
         """A new snapshot from the app; redraws only if this node's state changed."""
-        old = self._node_in(self._view)
-        new = self._node_in(view)
+        old = self.node
         self._view = view
+        new = self.node
         if old is None or new is None or _inspector_key(old) != _inspector_key(new):
             self._refresh_content()
 
     @property
     def node(self) -> NodeView | None:
-        return self._node_in(self._view)
-
-    def _node_in(self, view: ClusterView) -> NodeView | None:
-        return next((n for n in view.nodes if n.id == self.node_id), None)
+        nodes = self._view.nodes if self._view is not None else ()
+        return next((n for n in nodes if n.id == self.node_id), None)
 
     def action_close(self) -> None:
         self.dismiss(None)
 
     def action_move(self, step: int) -> None:
-        ids = [n.id for n in self._view.nodes]
+        ids = [n.id for n in self._view.nodes] if self._view is not None else []
         if not ids:
             return
         position = ids.index(self.node_id) if self.node_id in ids else 0
@@ -183,8 +187,10 @@ class InspectorScreen(ModalScreen[None]):
             ("election timer", timer, "votes", votes),
             ("network", link_state(node) or "connected", "kv", kv),
         ]
-        for a, b, c, d in rows:
-            table.add_row(a, b, c, d)
+        for row in rows:
+            # Text, not str: a table parses strings as markup, and keys and values are the
+            # user's own (``propose "[/x]=[/y]"``).
+            table.add_row(*map(Text, row))
         return table
 
     def _fill_progress(

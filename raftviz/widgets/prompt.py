@@ -72,28 +72,31 @@ class PromptScreen(ModalScreen[str | None]):
             self.purpose = purpose
             self.value = value
 
-    def __init__(
-        self,
-        purpose: str,
-        title: str,
-        *,
-        value: str = "",
-        placeholder: str = "",
-        history: Sequence[str] = (),
-    ) -> None:
+    def __init__(self, purpose: str, title: str, *, placeholder: str = "") -> None:
         super().__init__()
         self.purpose = purpose
         self._title = title
-        self._value = value
+        self._value = ""
         self._placeholder = placeholder
+        self._history: list[str] = []
+        self._position = 0
+
+    def reset(self, *, value: str = "", history: Sequence[str] = ()) -> None:
+        """Start afresh with this text and history, before each opening: the app keeps this
+        screen for reuse, and it would otherwise reopen with the last text and error."""
+        self._value = value
         self._history = list(history)
         self._position = len(self._history)
+        if self.is_mounted:
+            self.input.value = value
+            self.input.cursor_position = len(value)
+            self.query_one("#prompt-error", Label).remove_class("-shown")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
-            yield Label(self._title, id="prompt-title")
+            yield Label(self._title, id="prompt-title", markup=False)
             yield Input(value=self._value, placeholder=self._placeholder, id="prompt-input")
-            yield Label("", id="prompt-error")
+            yield Label("", id="prompt-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -103,7 +106,8 @@ class PromptScreen(ModalScreen[str | None]):
         return self.query_one("#prompt-input", Input)
 
     def show_error(self, message: str) -> None:
-        """Keep the prompt open with the problem under the line."""
+        """Keep the prompt open with the problem under the line (as text: it may quote the
+        user's own input, brackets and all)."""
         error = self.query_one("#prompt-error", Label)
         error.update(f"✖ {message}")
         error.add_class("-shown")
@@ -112,6 +116,8 @@ class PromptScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if not self.is_active:
+            return  # a second enter typed before the first closed the prompt
         value = event.value.strip()
         if not value:
             self.dismiss(None)

@@ -1,5 +1,6 @@
 """The real `raftviz` command in a pseudo-terminal, read through a terminal emulator (pyte):
-wait for a leader, crash it with `c`, see another node lead, quit with `q`."""
+wait for a leader, crash it with `c`, see another node lead, quit with `q`; and keys that
+used to crash it."""
 
 from __future__ import annotations
 
@@ -76,6 +77,16 @@ class Terminal:
         return self.proc.returncode
 
 
+def quits_cleanly(term: Terminal) -> None:
+    """`q` still works and the exit code is 0: the app neither died nor hung."""
+    assert term.proc.poll() is None, f"the app died; screen:\n{term.text()}"
+    term.press("q")
+    deadline = time.monotonic() + 10
+    while term.proc.poll() is None and time.monotonic() < deadline:
+        term.pump(0.1)
+    assert term.proc.returncode == 0, term.text()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_crash_the_leader_and_see_a_new_one_elected() -> None:
     term = Terminal("--seed", "3", "--speed", "4")
@@ -89,10 +100,38 @@ def test_crash_the_leader_and_see_a_new_one_elected() -> None:
         second = term.wait_for(LEADER, timeout=30, reject=old)
         assert second.group(1) != old
         assert int(second.group(2)) > int(first.group(2))
-        term.press("q")
-        deadline = time.monotonic() + 10
-        while term.proc.poll() is None and time.monotonic() < deadline:
-            term.pump(0.1)
-        assert term.proc.returncode == 0
+        quits_cleanly(term)
+    finally:
+        term.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_keys_typed_at_once_into_the_palette_run_one_command() -> None:
+    """A real terminal delivers ``down enter enter`` in one read: the second enter reaches the
+    palette after the first closed it."""
+    term = Terminal("--seed", "1", "--paused")
+    try:
+        term.wait_for(re.compile(r"(PAUSED)"), timeout=30)
+        term.press("\x10")  # ctrl+p
+        term.wait_for(re.compile(r"(Campaign \(e\))"), timeout=10)
+        term.press("\x1b[B\r\r")
+        term.wait_for(re.compile(r"(PRE-CAND)"), timeout=10)
+        quits_cleanly(term)  # keys are handled in order: q comes after the second enter
+    finally:
+        term.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_a_command_with_markup_is_shown_not_parsed() -> None:
+    term = Terminal("--seed", "1", "--paused")
+    try:
+        term.wait_for(re.compile(r"(PAUSED)"), timeout=30)
+        term.press(":")
+        term.wait_for(re.compile(r"(enter run, esc cancel)"), timeout=10)
+        term.press("crash [/x]\r")
+        term.wait_for(re.compile(r"(got \[/x\])"), timeout=10)
+        term.press("\x1b")  # escape: close the prompt...
+        term.pump(0.5)  # ...alone: an escape followed at once by q would read as alt+q
+        quits_cleanly(term)
     finally:
         term.close()

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from rich.table import Table
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from raftviz.app import RaftvizApp
 from raftviz.controller import MAX_SPEED, MIN_SPEED
@@ -24,6 +26,8 @@ from raftviz.widgets import (
     PromptScreen,
     StatusBar,
 )
+from raftviz.widgets.command_palette import SafeCommandPalette
+from raftviz.widgets.palette import Palette
 
 Text = Callable[[RaftvizApp], str]
 
@@ -440,6 +444,79 @@ async def test_enter_inspects_the_selected_node_live(ui: Any, text_of: Text) -> 
         assert "FOLLOWER" in text_of(ui.app)
         await pilot.press("escape")
         assert not isinstance(ui.app.screen, InspectorScreen)
+
+
+async def test_modal_screens_reopen_afresh(ui: Any, text_of: Text) -> None:
+    """They are made once and reused (see test_memory.py), yet never reopen as last left."""
+    async with ui.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"bogus 1", "enter", "escape", "colon")
+        await settle(pilot)
+        prompt = ui.app.screen
+        assert isinstance(prompt, PromptScreen) and prompt.purpose == "command"
+        assert prompt.input.value == "" and "not run" not in text_of(ui.app)
+        prompt.input.value = "/nonexistent/x.raft"
+        await pilot.press("escape", "ctrl+s")
+        save = ui.app.screen
+        assert isinstance(save, PromptScreen) and save.purpose == "save"
+        assert save.input.value == "raftviz-session-7.raft"
+        await pilot.press("escape", "enter", "escape", "3", "enter")
+        await settle(pilot)
+        inspector = ui.app.screen
+        assert isinstance(inspector, InspectorScreen) and inspector.node_id == 3
+        assert "S3" in text_of(ui.app)
+        await pilot.press("escape", "question_mark", "escape")
+        ui.app.theme = "raft-light"
+        await pilot.press("question_mark")
+        keys = ui.app.screen.query_one("#help-keys", Static).content
+        assert isinstance(keys, Table)
+        palette = Palette.from_variables(ui.app.theme_variables)
+        assert keys.columns[0].style == palette.fg("primary", bold=True)
+
+
+@pytest.mark.parametrize("under", [(), ("question_mark",)], ids=["over-the-cluster", "over-help"])
+async def test_fast_keys_in_the_command_palette_run_one_command(
+    ui: Any, under: tuple[str, ...]
+) -> None:
+    """Keys typed faster than the app handles them are queued: the second enter reaches the
+    palette after the first closed it (`simulate_key` queues them the same way). It used to
+    close the palette again: a crash over the cluster, help closed and the command run twice
+    over help."""
+    async with ui.app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*under, "ctrl+p")
+        below = ui.app.screen_stack[:-1]
+        for key in ("down", "enter", "enter"):
+            ui.app.simulate_key(key)
+        await settle(pilot)
+        assert ui.app.is_running and ui.app.screen_stack == below
+        assert ui.controller.commands == ["campaign 1"]  # the first entry, once
+        await pilot.press("ctrl+p")
+        assert isinstance(ui.app.screen, SafeCommandPalette)
+        await pilot.press("escape")
+        assert ui.app.screen_stack == below
+
+
+@pytest.mark.parametrize(
+    ("keys", "calls"),
+    [
+        (("colon", *"heal"), [("command", "heal")]),
+        (("colon",), []),
+        (("ctrl+s",), [("save_script", "raftviz-session-7.raft")]),
+    ],
+)
+async def test_fast_enters_at_a_prompt_act_once(
+    ui: Any, keys: tuple[str, ...], calls: list[tuple[str, str]]
+) -> None:
+    async with ui.app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        before = len(ui.controller.calls)
+        await pilot.press(*keys)
+        ui.app.simulate_key("enter")
+        ui.app.simulate_key("enter")
+        await settle(pilot)
+        assert ui.app.is_running and ui.app.screen is ui.app.screen_main
+        assert ui.controller.calls[before:] == calls
 
 
 async def test_simulation_keys_do_nothing_under_a_modal(ui: Any) -> None:

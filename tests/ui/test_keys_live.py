@@ -80,9 +80,14 @@ class Stack:
 def make_stack(
     *, nodes: int = 5, seed: int = SEED, speed: float = 1.0, runtime: type[Runtime] = Runtime
 ) -> Stack:
-    rt = runtime(
-        Executor(ClusterCmd(nodes=nodes, seed=seed), stories=True), speed=speed, paused=True
+    return stack_of(
+        runtime(
+            Executor(ClusterCmd(nodes=nodes, seed=seed), stories=True), speed=speed, paused=True
+        )
     )
+
+
+def stack_of(rt: Runtime) -> Stack:
     bridge = TrioBridge(rt)
     return Stack(RaftvizApp(bridge, services=[bridge]), bridge, rt)
 
@@ -632,6 +637,64 @@ async def test_q_quits_and_ends_the_trio_run(stack: Stack) -> None:
     done = stack.bridge._done
     assert done is not None and done.done()
     assert isinstance(done.result(), outcome.Value)
+
+
+# ------------------------------------------------------------------ user text is shown as text
+
+MARKUP = "[/x]"
+"""A closing tag that closes nothing: parsed as markup it raises, so it must show as typed."""
+
+
+async def test_a_typed_command_with_markup_fails_politely(stack: Stack, text_of: Text) -> None:
+    async with stack.app.run_test(size=SIZE, notifications=True) as pilot:
+        await started(pilot, stack)
+        await pilot.press("colon", *f"crash {MARKUP}", "enter")
+        await pilot.pause()
+        assert stack.app.is_running and isinstance(stack.app.screen, PromptScreen)
+        assert any(MARKUP in m for m in stack.notifications())
+        assert MARKUP in text_of(stack.app)
+
+
+async def test_saving_to_a_path_with_markup_shows_the_path(stack: Stack, text_of: Text) -> None:
+    path = f"/nonexistent/{MARKUP}.raft"
+    async with stack.app.run_test(size=SIZE, notifications=True) as pilot:
+        await started(pilot, stack)
+        await pilot.press("ctrl+s")
+        prompt = stack.app.screen
+        assert isinstance(prompt, PromptScreen)
+        prompt.input.value = path
+        await pilot.press("enter")
+        await pilot.pause()
+        assert stack.app.is_running and stack.app.screen is prompt
+        assert f"✖ {path}: cannot save" in text_of(stack.app)
+
+
+async def test_a_played_script_failing_on_markup_fails_politely(
+    tmp_path: Path, text_of: Text
+) -> None:
+    path = tmp_path / "markup.raft"
+    path.write_text(
+        "cluster seed=1\n"
+        "run until leader\n"
+        'propose "[/x]=[/y]"\n'
+        "run 1s\n"
+        f"expect node=1 kv.{MARKUP}=2\n"
+        "pause\n"  # then time stands still, and Pilot sees an idle app
+    )
+    script = load_script(path)
+    stack = stack_of(Runtime(Executor(script.cluster), speed=64, script=script.commands))
+    async with stack.app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(
+            pilot,
+            stack,
+            lambda: any("expect" in m for m in stack.notifications()),
+            "the failed expect",
+            synced=False,
+        )
+        await pilot.pause()
+        assert stack.app.is_running and stack.runtime.paused
+        assert any(f"kv.{MARKUP}=2" in m for m in stack.notifications())
+        assert f"kv.{MARKUP}" in text_of(stack.app)
 
 
 # ------------------------------------------------------------------ a failure on the Trio side
