@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
@@ -130,6 +131,12 @@ def partition_command(node: int, ids: Iterable[int]) -> str:
     minority = sorted([node, *others[: size - 1]])
     majority = [i for i in everyone if i not in minority]
     return f"partition {','.join(map(str, minority))} | {','.join(map(str, majority))}"
+
+
+def session_file_name(seed: int, when: datetime) -> str:
+    """``session-<seed>-<YYYYMMDD-HHMMSS>.raft``: a name that says which run and when, so that
+    saving twice never overwrites. The wall clock names the file and touches nothing else."""
+    return f"session-{seed}-{when:%Y%m%d-%H%M%S}.raft"
 
 
 # Long descriptions for the help screen and the command palette, by action name.
@@ -704,7 +711,7 @@ class RaftvizApp(App[int]):
             PromptScreen(
                 "save",
                 "Save the session as a script  ·  enter save · esc cancel",
-                value=f"raftviz-session-{seed}.raft",
+                value=session_file_name(seed, datetime.now()),
             )
         )
 

@@ -6,6 +6,7 @@ The fake controller applies simple mutations and posts `ClusterUpdated` like the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -378,10 +379,11 @@ async def test_ctrl_s_saves_the_session_under_a_default_name(ui: Any) -> None:
         await settle(pilot)
         await pilot.press("ctrl+s")
         assert isinstance(ui.app.screen, PromptScreen)
-        assert ui.app.screen.input.value == "raftviz-session-7.raft"
+        name = ui.app.screen.input.value
+        assert re.fullmatch(r"session-7-\d{8}-\d{6}\.raft", name), name
         await pilot.press("enter")
         await settle(pilot)
-        assert ui.controller.calls[-1] == ("save_script", "raftviz-session-7.raft")
+        assert ui.controller.calls[-1] == ("save_script", name)
         assert not isinstance(ui.app.screen, PromptScreen)
         assert any("saved" in message for message in notifications(ui.app))
 
