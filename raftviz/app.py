@@ -53,6 +53,7 @@ from raftviz.widgets.help import HelpScreen
 from raftviz.widgets.inspector import InspectorScreen
 from raftviz.widgets.log_grid import LogGrid
 from raftviz.widgets.narration import NarrationBar
+from raftviz.widgets.output import OutputScreen
 from raftviz.widgets.palette import node_label
 from raftviz.widgets.prompt import PromptScreen
 from raftviz.widgets.status_bar import StatusBar, StatusInfo
@@ -61,6 +62,7 @@ __all__ = [
     "ClusterUpdated",
     "MainScreen",
     "RaftvizApp",
+    "RuntimeNotes",
     "SimulationFailed",
     "partition_command",
 ]
@@ -106,6 +108,20 @@ class ClusterUpdated(Message):
         if self.events:
             message.events = (self.events + message.events)[-MAX_CARRIED_EVENTS:]
         return True
+
+
+class RuntimeNotes(Message):
+    """What the simulation says besides its events, each of which must be shown (never
+    replaced by a later one): `notices` (a played scenario's end with its checks, the answer
+    to a check typed at the prompt) and `outputs`, what commands printed, as (command, text).
+    """
+
+    def __init__(
+        self, notices: Sequence[str] = (), outputs: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        super().__init__()
+        self.notices = tuple(notices)
+        self.outputs = tuple(outputs)
 
 
 class SimulationFailed(Message):
@@ -165,7 +181,8 @@ KEY_HELP: dict[str, str] = {
     "save": "save the session as a replayable script",
     "inspect": "inspect the selected node (all its state, a leader's progress)",
     "help": "this help: keys and legend",
-    "interrupt": "stop a long command typed at the prompt (run 10m, tick 1 count=5000)",
+    "interrupt": "stop a long command typed at the prompt (run 10m, tick 1 count=5000); "
+    "with none, hide the note under the narration",
     "quit": "quit",
 }
 
@@ -344,6 +361,26 @@ class RaftvizApp(App[int]):
         self.notify(message.error, title="Simulation failed", severity="error", timeout=30)
         self._render_view()
 
+    def on_runtime_notes(self, message: RuntimeNotes) -> None:
+        """Notes go under the narration and stay; printed text opens (or joins) a screen of
+        its own, whole and scrollable, titled with the command."""
+        main = self._main()
+        if main is None:
+            return
+        for notice in message.notices:
+            main.query_one(NarrationBar).add_note(notice)
+        if not message.outputs:
+            return
+        if isinstance(self.screen, OutputScreen) and self.screen.id == "printed":
+            for command, text in message.outputs:
+                self.screen.add(command, text)
+            return
+        screen = OutputScreen(message.outputs[0][0], message.outputs[:1])
+        screen.id = "printed"
+        self.push_screen(screen)
+        for command, text in message.outputs[1:]:
+            screen.add(command, text)
+
     def _ingest(self, events: Sequence[Event]) -> None:
         """Feed the bounded histories: event log, drop marks, narration, violations."""
         main = self._main()
@@ -409,21 +446,21 @@ class RaftvizApp(App[int]):
 
     @property
     def paused(self) -> bool:
-        """Paused as last asked from here, until the controller agrees (requests may be
-        queued for the simulation's next step), then as the controller says (a script's
-        ``pause`` pauses it from the other side)."""
+        """Paused as last asked from here while the request is on its way to the simulation,
+        then as the controller says (a lecture's script pauses it again after each line: the
+        request was granted, and the script has spoken since)."""
         if self._wanted_paused is not None:
-            if self._wanted_paused != self.controller.paused:
+            if self._wanted_paused != self.controller.paused and not self.controller.settled:
                 return self._wanted_paused
             self._wanted_paused = None
         return self.controller.paused
 
     @property
     def speed(self) -> float:
-        """The speed as last asked from here until the controller agrees, like `paused`, so
-        that two quick presses of ``+`` make ×4, not ×2 twice."""
+        """The speed as last asked from here while the request is on its way, like `paused`,
+        so that two quick presses of ``+`` make ×4, not ×2 twice."""
         if self._wanted_speed is not None:
-            if self._wanted_speed != self.controller.speed:
+            if self._wanted_speed != self.controller.speed and not self.controller.settled:
                 return self._wanted_speed
             self._wanted_speed = None
         return self.controller.speed
@@ -465,6 +502,7 @@ class RaftvizApp(App[int]):
         flights = main.query_one(FlightTable)
         flights.update_flights(view.flights, now)
         flights.border_title = f"In flight · {len(view.flights)}"
+        main.query_one(NarrationBar).set_waiting(self.paused and self.controller.script_waiting)
         if isinstance(self.screen, InspectorScreen):
             self.screen.update_view(view)
         self._update_animation()
@@ -544,7 +582,21 @@ class RaftvizApp(App[int]):
         return node
 
     def action_interrupt(self) -> None:
+        """``esc``: stop the prompt command in progress; with none, hide the note."""
+        main = self._main()
+        busy = self.controller.busy is not None
+        if not busy and main is not None and main.query_one(NarrationBar).dismiss_note():
+            return
         self.controller.interrupt()
+
+    def action_narration_history(self) -> None:
+        """Every narration line and note so far, in a screen of its own."""
+        main = self._main()
+        if main is not None:
+            story = main.query_one(NarrationBar).story()
+            self.push_screen(
+                OutputScreen("Narration so far", (("Narration so far", story),), wrap=True)
+            )
 
     def action_toggle_pause(self) -> None:
         if self.paused:
@@ -758,6 +810,11 @@ class RaftvizApp(App[int]):
                 KEY_HELP.get(action.split("(")[0], title),
                 partial(self.run_action, action),
             )
+        yield SystemCommand(
+            "Narration history",
+            "every line the lecture said so far, with its notes, in a screen of its own",
+            self.action_narration_history,
+        )
         if self._view is not None:
             for node in self._view.nodes:
                 yield SystemCommand(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import outcome
 import trio
 
-from raftviz.app import ClusterUpdated, SimulationFailed
+from raftviz.app import ClusterUpdated, RuntimeNotes, SimulationFailed
 from raftviz.core.script.parse import parse_command
 from raftviz.core.sim.events import ClusterView
 from raftviz.runtime import (
@@ -50,6 +50,7 @@ class TrioBridge:
         self._scope = trio.CancelScope()
         self._done: asyncio.Future[outcome.Outcome[None]] | None = None
         self._pending: list[Control] = []
+        self._sent = 0
 
     # ------------------------------------------------------------------ Controller
 
@@ -68,6 +69,14 @@ class TrioBridge:
     @property
     def busy(self) -> str | None:
         return self.runtime.busy
+
+    @property
+    def settled(self) -> bool:
+        return self.runtime.applied >= self._sent
+
+    @property
+    def script_waiting(self) -> bool:
+        return self.runtime.paused and self.runtime.playing
 
     def interrupt(self) -> None:
         self._control(Interrupt())
@@ -102,6 +111,7 @@ class TrioBridge:
             raise ValueError(f"{path}: cannot save: {e.strerror or e}") from None
 
     def _control(self, control: Control) -> None:
+        self._sent += 1
         if self._token is None:
             # Before Trio has started: hand it over on start, in order.
             self._pending.append(control)
@@ -148,6 +158,9 @@ class TrioBridge:
                 while True:
                     batch = await subscription.receive()
                     app.post_message(ClusterUpdated(batch.view, batch.events))
+                    if batch.notices or batch.outputs:
+                        outputs = tuple((o.command, o.text) for o in batch.outputs)
+                        app.post_message(RuntimeNotes(batch.notices, outputs))
                     for error in batch.errors:
                         app.notify(error, title="Command failed", severity="error", timeout=8)
 

@@ -60,6 +60,16 @@ class Controller(Protocol):
         """A prompt command still working (``run 5m: 42.0s of 300.0s simulated``), or None."""
         ...
 
+    @property
+    def settled(self) -> bool:
+        """Every request made so far has taken effect (`paused` and `speed` say its result)."""
+        ...
+
+    @property
+    def script_waiting(self) -> bool:
+        """A played script (a lecture) waits for the viewer: paused with commands left."""
+        ...
+
     def interrupt(self) -> None:
         """Stop the prompt command in progress; what it did so far stays done."""
         ...

@@ -13,7 +13,8 @@ from raftviz.widgets.flight_table import FlightTable
 from raftviz.widgets.help import HelpScreen
 from raftviz.widgets.inspector import InspectorScreen
 from raftviz.widgets.log_grid import LogGrid
-from raftviz.widgets.narration import NarrationBar
+from raftviz.widgets.narration import NarrationBar, NarrationPanel
+from raftviz.widgets.output import OutputScreen
 from raftviz.widgets.prompt import PromptScreen
 from raftviz.widgets.status_bar import StatusBar, StatusInfo
 
@@ -26,6 +27,8 @@ __all__ = [
     "InspectorScreen",
     "LogGrid",
     "NarrationBar",
+    "NarrationPanel",
+    "OutputScreen",
     "PromptScreen",
     "StatusBar",
     "StatusInfo",

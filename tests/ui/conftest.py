@@ -94,6 +94,8 @@ class FakeController:
         self.speed = speed
         self.achieved_speed: float | None = None
         self.busy: str | None = None
+        self.script_waiting = False
+        self.settled = True
         self.calls: list[tuple[Any, ...]] = []
         self.listener: Callable[[ClusterView, tuple[Event, ...]], None] | None = None
         self.seq = 1000

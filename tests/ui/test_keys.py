@@ -493,11 +493,13 @@ async def test_keys_act_on_what_was_asked_even_before_the_simulation_catches_up(
     controller = ui.controller
     controller.resume = lambda: controller.calls.append(("resume",))  # queued, not applied
     controller.set_speed = lambda x: controller.calls.append(("set_speed", x))
+    controller.settled = False  # requests on their way
     async with ui.app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("space", "plus", "plus")
         assert controller.calls[-3:] == [("resume",), ("set_speed", 2.0), ("set_speed", 4.0)]
         assert "RUNNING" in text_of(ui.app) and "×4" in text_of(ui.app)
         controller.paused, controller.speed = False, 4.0  # the simulation caught up
+        controller.settled = True
         await pilot.press("minus")
         assert controller.calls[-1] == ("set_speed", 2.0)
