@@ -106,6 +106,26 @@ class Controller(Protocol):
         """Write the session so far as a replayable script (raises `ValueError`/`OSError`)."""
         ...
 
+    @property
+    def generation(self) -> int:
+        """Which run this is: it grows with every `load` and `restart`, and updates carry the
+        generation they come from, so that the app can drop a previous run's late ones."""
+        ...
+
+    @property
+    def scenario(self) -> str | None:
+        """The name of the script being played (None: a free cluster)."""
+        ...
+
+    def load(self, path: str) -> None:
+        """Play the script at `path` from its beginning on a new cluster, in place of the
+        current run (a built-in scenario as a lecture); `ValueError` if it cannot be."""
+        ...
+
+    def restart(self) -> None:
+        """The current run again from its beginning (same cluster, seed and script)."""
+        ...
+
 
 @runtime_checkable
 class AppService(Protocol):

@@ -195,13 +195,19 @@ class NarrationPanel(Vertical, can_focus=False):
     def on_resize(self) -> None:
         self._show_history()
 
+    def refresh_layout(self) -> None:
+        """The screen's layout changed (presentation on or off): the history's rows too."""
+        self._show_history()
+
     def _show_history(self) -> None:
         """Older lines dimmer, each with its time and wrapped under itself; the view opens on
         the newest whole lines that fit (never the tail of a line cut off at the top)."""
         if not self._history or not self.size.width:
             return
         palette = Palette.from_variables(self.app.theme_variables)
-        width = max(self.size.width - 3, 10)  # padding and the scrollbar
+        history = self.query_one("#narration-history", VerticalScroll)
+        padding = history.styles.padding
+        width = max(self.size.width - padding.left - padding.right - 1, 10)  # and a scrollbar
         console = self.app.console
         options = console.options.update_width(width)
         budget = self.history_rows()
@@ -213,7 +219,6 @@ class NarrationPanel(Vertical, can_focus=False):
             shown += rows
         grid = _entries(self._history, palette)
         self.query_one("#narration-history-text", Static).update(grid)
-        history = self.query_one("#narration-history", VerticalScroll)
         history.styles.height = max(1, shown)
         history.call_after_refresh(history.scroll_end, animate=False)
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import outcome
 from textual.pilot import Pilot
 
 from raftviz.app import RaftvizApp
 from raftviz.bridge import TrioBridge
 from raftviz.core.script.executor import Executor
-from raftviz.core.script.parse import parse_script
+from raftviz.core.script.parse import SayCmd, parse_script
 from raftviz.runtime import Runtime
 from raftviz.widgets import NarrationBar, OutputScreen
+from raftviz.widgets.lessons import LessonPicker
 
 from .test_keys_live import Stack, elect, started, type_command, until
 
@@ -151,3 +153,70 @@ async def test_a_typed_expect_answers_both_ways_and_a_failure_stays(text_of: Tex
 
 async def run_until_said(pilot: Pilot[Any], stack: Stack, start: str) -> None:
     await until(pilot, stack, lambda: (panel(stack).text or "").startswith(start), start)
+
+
+# ------------------------------------------------------------------ lessons: a new runtime
+
+
+async def test_a_lesson_replaces_the_runtime_inside_the_same_trio_run(text_of: Text) -> None:
+    stack = lecture_stack("cluster nodes=5 seed=1\n", lecture=False)
+    stack.runtime.paused = True
+    async with stack.app.run_test(size=SIZE) as pilot:
+        await started(pilot, stack)
+        await elect(pilot, stack, 1)
+        old, old_scope = stack.runtime, stack.bridge._run_scope
+        assert old_scope is not None
+        await pilot.press("o")
+        assert isinstance(stack.app.screen, LessonPicker)
+        await pilot.press("down", "down", "down", "enter")  # check-quorum, election, leader-crash
+        # (The stack's own runtime is the old one until it is told: compare no views yet.)
+        await until(pilot, stack, lambda: stack.bridge.runtime is not old, "it", synced=False)
+        stack.runtime = new = stack.bridge.runtime
+        # The old runtime's task was cancelled, not left running beside the new one.
+        await until(pilot, stack, lambda: old_scope.cancelled_caught, "the old task's end")
+        assert new.lecture and new.playing
+        assert new.executor.cluster_cmd.seed == 2  # leader-crash.raft's own cluster
+        assert stack.bridge.scenario == "leader-crash"
+        assert stack.app.title == "raftviz - leader-crash"
+        # It plays from its beginning and waits after its first line, as a lecture.
+        first = next(c.command.text for c in new.script if isinstance(c.command, SayCmd))
+        await until(pilot, stack, lambda: panel(stack).text == first, "the lesson's first line")
+        await until(pilot, stack, lambda: panel(stack).waiting, "the lecture waiting")
+        assert flat(f"» {first}") in flat(text_of(stack.app))
+        # Keys reach the new cluster only.
+        await pilot.press("2", "c")
+        await until(pilot, stack, lambda: not new.cluster.nodes[2].alive, "S2 crashed")
+        assert old.cluster.nodes[2].alive
+        assert "CRASHED" in text_of(stack.app)
+        # Restart: the same lesson again from its start, on yet another runtime.
+        await pilot.press("o", "enter")
+        await until(pilot, stack, lambda: stack.bridge.runtime is not new, "it", synced=False)
+        stack.runtime = again = stack.bridge.runtime
+        assert again.script == new.script and again.lecture
+        await until(pilot, stack, lambda: panel(stack).text == first, "the first line again")
+        assert again.cluster.nodes[2].alive
+        await pilot.press("q")
+        await pilot.pause()
+    done = stack.bridge._done
+    assert done is not None and done.done()
+    assert isinstance(done.result(), outcome.Value)
+
+
+async def test_a_script_that_cannot_be_played_leaves_the_run_alone(tmp_path: Any) -> None:
+    stack = lecture_stack("cluster nodes=5 seed=1\n", lecture=False)
+    stack.runtime.paused = True
+    bad = tmp_path / "bad.raft"
+    bad.write_text("cluster nodes=5\nfrobnicate 3\n")
+    big = tmp_path / "big.raft"
+    big.write_text("cluster nodes=11\n")
+    async with stack.app.run_test(size=SIZE) as pilot:
+        await started(pilot, stack)
+        old = stack.runtime
+        for path, problem in ((bad, "frobnicate"), (big, "3 to 9 nodes")):
+            try:
+                stack.bridge.load(str(path))
+            except ValueError as error:
+                assert problem in str(error)
+            else:
+                raise AssertionError(f"{path.name} was loaded")
+        assert stack.bridge.runtime is old and stack.bridge.generation == 0

@@ -7,16 +7,29 @@ its shape when the terminal is resized.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from rich.console import Console
 from textual.pilot import Pilot
 
-from raftviz.app import RaftvizApp, RuntimeNotes
+from raftviz.app import ClusterUpdated, RaftvizApp, RuntimeNotes
 from raftviz.core.sim.events import Narration
-from raftviz.widgets import NarrationBar, OutputScreen, PromptScreen
+from raftviz.scenarios import FOLDER, builtin_scenarios, scenario_path
+from raftviz.widgets import (
+    ClusterMap,
+    EventLog,
+    HelpScreen,
+    NarrationBar,
+    OutputScreen,
+    PromptScreen,
+)
+from raftviz.widgets.help import legend
+from raftviz.widgets.lessons import LessonPicker
+from raftviz.widgets.palette import Palette
 
 Text = Callable[[RaftvizApp], str]
 
@@ -167,3 +180,138 @@ async def test_narration_from_a_script_is_text_not_markup(ui: Any, text_of: Text
         screen = text_of(ui.app)
         assert "[bold red]not markup[/] and [link=x]no link[/link]" in screen
         assert "✖ expect node=1 kv.x=[b]: fails" in screen
+
+
+# ------------------------------------------------------------------ 5. presentation layout
+
+
+@pytest.mark.parametrize("size", SIZES, ids=size_id)
+async def test_f5_presents_the_cluster_and_the_narration_only(
+    ui: Any, text_of: Text, size: tuple[int, int]
+) -> None:
+    async with ui.app.run_test(size=size) as pilot:
+        await settle(pilot)
+        narrate(ui, *LINES)
+        await settle(pilot)
+        main = ui.app.screen_main
+        cluster_map = main.query_one(ClusterMap)
+        normal = cluster_map.layout_info
+        assert normal is not None
+        await pilot.press("f5")
+        await settle(pilot)
+        assert ui.app.presenting
+        for panel in ("#flights", "#events", "#logs"):
+            assert not main.query_one(panel).display or not main.query_one(panel).region
+        assert cluster_map.region.width == size[0]  # the map has the whole width
+        layout = cluster_map.layout_info
+        assert layout is not None and layout.ring
+        assert layout.level.height >= normal.level.height
+        if size[0] >= 160:
+            assert layout.level.width > 24 and layout.level.height >= 8  # larger than before
+        screen = flat(text_of(ui.app))
+        assert f"» {LINES[2]}" in screen  # the narration, whole
+        assert "In flight" not in screen and "Events" not in screen
+        await pilot.press("f5")
+        await settle(pilot)
+        assert not ui.app.presenting
+        assert "In flight" in text_of(ui.app)
+        assert cluster_map.layout_info == normal
+
+
+async def test_the_presentation_key_is_in_the_footer_help_and_palette(
+    ui: Any, text_of: Text
+) -> None:
+    async with ui.app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = text_of(ui.app).splitlines()[-1]
+        for shown in ("space Run/pause", "? Help", "F5 Present", "o Lessons"):
+            assert shown in footer  # the important keys first, even at 80 columns
+        assert any(key == "F5" and "presentation" in what for key, what in ui.app.key_help())
+        titles = [c.title for c in ui.app.get_system_commands(ui.app.screen)]
+        assert "Present (F5)" in titles and "Lessons (o)" in titles
+
+
+async def test_the_footer_shows_the_command_prompt_at_160_columns(ui: Any, text_of: Text) -> None:
+    async with ui.app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        footer = text_of(ui.app).splitlines()[-1]
+        for shown in ("c Crash/restart", "p Partition", "h Heal", "r Request", ": Command"):
+            assert shown in footer
+        # Every key is still in the help, also those the footer leaves out.
+        keys = {key for key, _ in ui.app.key_help()}
+        assert {"1-9", "t", "e", "l", "f", "a", "s", "n", "v", "ctrl+s", "enter", "q"} <= keys
+
+
+async def test_the_help_explains_the_compact_card_notation(ui: Any, text_of: Text) -> None:
+    async with ui.app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(ui.app.screen, HelpScreen)
+        console = Console(width=100, file=io.StringIO(), color_system=None)
+        console.print(legend(Palette.from_variables(ui.app.theme_variables)))
+        text = console.file.getvalue()  # type: ignore[attr-defined]
+        legend_text = flat(text)
+        for notation in ("T3", "v1", "c6/8", "✓2/3", "g1", "cmt", "app", "ld", "FOLL"):
+            assert notation in legend_text, notation
+        assert "commit index / last log index" in legend_text
+
+
+# ------------------------------------------------------------------ 6. the lesson picker
+
+
+async def test_o_lists_every_built_in_scenario_with_its_description(ui: Any, text_of: Text) -> None:
+    async with ui.app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(ui.app.screen, LessonPicker)
+        screen = flat(text_of(ui.app))
+        scenarios = builtin_scenarios()
+        assert {s.name for s in scenarios} >= {"election", "leader-crash", "one-way-cut"}
+        for scenario in scenarios:
+            first = (FOLDER / f"{scenario.name}.raft").read_text().splitlines()[0]
+            assert first.startswith("# ") and first[2:] == scenario.description
+            assert scenario.name in screen and scenario.description in screen
+        assert "Restart this cluster (same seed) from the beginning" in screen
+        await pilot.press("escape")
+        assert not isinstance(ui.app.screen, LessonPicker)
+        assert not [c for c in ui.controller.calls if c[0] in ("load", "restart")]
+
+
+async def test_choosing_a_lesson_loads_it_and_starts_afresh(ui: Any, text_of: Text) -> None:
+    async with ui.app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        narrate(ui, "an old line from the previous run")
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("o", "down", "down")  # from restart to check-quorum to election
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ("load", scenario_path("election")) in ui.controller.calls
+        assert ui.app.title == "raftviz - election"
+        panel = ui.app.screen_main.query_one(NarrationBar)
+        assert panel.text is None and panel.history == ()
+        assert panel.note == "Lesson “election”: space continues after each line."
+        assert ui.app.selected == 1
+        assert ui.app.view is not None and ui.app.view.time_ms == 0
+        events = ui.app.screen_main.query_one(EventLog)
+        assert events.history == ()  # the previous run's events are gone
+        assert "an old line" not in text_of(ui.app)
+        # Restart, from the picker's first choice or the palette.
+        await pilot.press("o", "enter")
+        await settle(pilot)
+        assert ui.controller.calls[-2:] == [("restart",), ("view",)]
+        assert "Restarted “election” from its beginning." in text_of(ui.app)
+
+
+async def test_a_late_update_of_the_previous_run_is_not_drawn(ui: Any) -> None:
+    async with ui.app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        before = ui.controller.current
+        ui.app.play_scenario("election")
+        # Queued by the bridge before the swap, delivered after it: it must not come back.
+        ui.app.post_message(ClusterUpdated(before, (Narration(5, 5, "stale"),), generation=0))
+        await settle(pilot)
+        assert ui.app.view is not None and ui.app.view.time_ms == 0
+        assert ui.app.screen_main.query_one(NarrationBar).text is None

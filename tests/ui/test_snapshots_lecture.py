@@ -55,3 +55,26 @@ def test_narration_panel_with_a_note_at_80x24(snap_compare: Snap, make_ui: Any, 
     ui = make_ui(theme=theme)
     note = "✖ expect leader=2: fails: expected leader 2, got 1"
     assert snap_compare(ui.app, terminal_size=(80, 24), run_before=_lecture(ui, note=note))
+
+
+@pytest.mark.parametrize("theme", ["raft-dark", "raft-projector"])
+def test_presentation_layout(snap_compare: Snap, make_ui: Any, theme: str) -> None:
+    ui = make_ui(theme=theme)
+    assert snap_compare(ui.app, terminal_size=(160, 48), run_before=_lecture(ui, "f5"))
+
+
+@pytest.mark.parametrize("theme", ["raft-light", "raft-projector"])
+def test_presentation_layout_nine_nodes_at_100x30(
+    snap_compare: Snap, make_ui: Any, views: Any, theme: str
+) -> None:
+    ui = make_ui(views.nine(), theme=theme)
+    assert snap_compare(ui.app, terminal_size=(100, 30), run_before=_lecture(ui, "f5"))
+
+
+@pytest.mark.parametrize("theme", ["raft-dark", "raft-light"])
+def test_lesson_picker(snap_compare: Snap, make_ui: Any, theme: str) -> None:
+    ui = make_ui(theme=theme)
+    ui.controller.scenario = "election"
+    assert snap_compare(
+        ui.app, terminal_size=(100, 36), run_before=_lecture(ui, "o", "down", "down")
+    )
