@@ -14,12 +14,14 @@ work at all.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -911,6 +913,32 @@ class RaftvizApp(App[int]):
                 rows.append(("tab", KEY_HELP["select_next"]))
         rows.append(("ctrl+p", "command palette: every action, and the theme switcher"))
         return rows
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Screenshots go to the current folder, not to a Downloads folder that may not exist
+        (the palette's "Screenshot" failed on machines without one)."""
+        return super().deliver_screenshot(filename, path or os.getcwd(), time_format)
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        """Say where the screenshot went, its full path as plain text (a folder's name is no
+        markup)."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            where = str(event.path.resolve()) if event.path is not None else "the browser"
+            self.notify(f"Saved to {where}", title="Screenshot", markup=False, timeout=8)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(
+                f"Not saved in {os.getcwd()}: {event.exception}",
+                title="Screenshot",
+                severity="error",
+                markup=False,
+                timeout=8,
+            )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key's action in the command palette, plus Textual's own (theme, quit...)."""

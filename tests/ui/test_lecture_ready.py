@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -315,3 +316,35 @@ async def test_a_late_update_of_the_previous_run_is_not_drawn(ui: Any) -> None:
         await settle(pilot)
         assert ui.app.view is not None and ui.app.view.time_ms == 0
         assert ui.app.screen_main.query_one(NarrationBar).text is None
+
+
+# ------------------------------------------------------------------ 8. the palette's screenshot
+
+
+async def test_the_palette_screenshot_saves_in_the_current_folder_and_says_where(
+    ui: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A user without a Downloads folder (a fresh account, a container, a lecture-hall PC).
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(home / "Downloads"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    async with ui.app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        screenshot = next(
+            c for c in ui.app.get_system_commands(ui.app.screen) if c.title == "Screenshot"
+        )
+        screenshot.callback()
+        for _ in range(50):
+            if list(work.glob("*.svg")):
+                break
+            await pilot.pause(0.05)
+        saved = list(work.glob("*.svg"))
+        assert len(saved) == 1, [n.message for n in ui.app._notifications]
+        await settle(pilot)
+        messages = [n.message for n in ui.app._notifications]
+        assert messages == [f"Saved to {saved[0].resolve()}"]  # once, the full path
+        assert not (home / "Downloads").exists()
