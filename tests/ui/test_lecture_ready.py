@@ -7,6 +7,7 @@ its shape when the terminal is resized.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Callable
@@ -27,10 +28,13 @@ from raftviz.widgets import (
     NarrationBar,
     OutputScreen,
     PromptScreen,
+    StatusBar,
 )
 from raftviz.widgets.help import legend
 from raftviz.widgets.lessons import LessonPicker
 from raftviz.widgets.palette import Palette
+
+from .conftest import five_node_view, screen_text
 
 Text = Callable[[RaftvizApp], str]
 
@@ -348,3 +352,43 @@ async def test_the_palette_screenshot_saves_in_the_current_folder_and_says_where
         messages = [n.message for n in ui.app._notifications]
         assert messages == [f"Saved to {saved[0].resolve()}"]  # once, the full path
         assert not (home / "Downloads").exists()
+
+
+# ------------------------------------------------------------------ 7. resizing
+
+
+async def _after(ui: Any, sizes: list[tuple[int, int]]) -> tuple[int, Any, str]:
+    async with ui.app.run_test(size=sizes[0]) as pilot:
+        await settle(pilot)
+        for size in sizes[1:]:
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+        main = ui.app.screen_main
+        layout = main.query_one(ClusterMap).layout_info
+        return main.query_one(StatusBar).size.height, layout, screen_text(ui.app)
+
+
+@pytest.mark.parametrize("seed", [7, 2**63 - 1])
+async def test_a_long_status_line_stays_one_line_whatever_the_resizes(
+    make_ui: Any, seed: int
+) -> None:
+    """A running cluster the machine cannot keep up with, late in a long run: the status
+    line is longer than 80 columns. It used to wrap into a second line (mid-field) and take
+    a row from the cluster map."""
+
+    def slow_machine() -> Any:
+        ui = make_ui(dataclasses.replace(five_node_view(), seed=seed, time_ms=1_234_567))
+        ui.controller.paused = False
+        ui.controller.achieved_speed = 3.2
+        return ui
+
+    resized = await _after(slow_machine(), [(160, 48), (100, 30), (80, 24)])
+    straight = await _after(slow_machine(), [(80, 24)])
+    for height, layout, text in (resized, straight):
+        assert height == 1
+        first = text.splitlines()[0]
+        for part in ("RUNNING", "1234.567s", "★ S1", "3", "SAFE"):
+            assert part in first
+        assert layout is not None and layout.level.name != "micro"  # boxed cards
+    assert resized[1] == straight[1]
+    assert resized[2] == straight[2]
