@@ -18,11 +18,14 @@ command would otherwise be a markup error, and a traceback instead of a message.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -30,6 +33,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 
 from raftviz.controller import AppService, Controller, clamp_speed
 from raftviz.core.raft.logline import Level
@@ -41,6 +45,7 @@ from raftviz.core.sim.events import (
     NodeView,
     SafetyViolation,
 )
+from raftviz.scenarios import builtin_scenarios, scenario_path
 from raftviz.themes import (
     DEFAULT_THEME,
     STYLESHEET,
@@ -55,8 +60,11 @@ from raftviz.widgets.flight_table import FlightTable
 from raftviz.widgets.footer import KeyFooter
 from raftviz.widgets.help import HelpScreen
 from raftviz.widgets.inspector import InspectorScreen
+from raftviz.widgets.lessons import RESTART, LessonPicker
 from raftviz.widgets.log_grid import LogGrid
 from raftviz.widgets.narration import NarrationBar
+from raftviz.widgets.node_card import CARD_LEVELS, CardLevel
+from raftviz.widgets.output import OutputScreen
 from raftviz.widgets.palette import node_label
 from raftviz.widgets.prompt import PromptScreen
 from raftviz.widgets.status_bar import StatusBar, StatusInfo
@@ -65,6 +73,7 @@ __all__ = [
     "ClusterUpdated",
     "MainScreen",
     "RaftvizApp",
+    "RuntimeNotes",
     "SimulationFailed",
     "partition_command",
 ]
@@ -84,6 +93,14 @@ even at ×64). Expiry is measured in simulated time only, so a paused screen kee
 
 MAX_DROPS = 30
 
+PRESENTATION_LEVELS: tuple[CardLevel, ...] = (
+    CardLevel("full", 36, 8),
+    CardLevel("full", 30, 8),
+    *CARD_LEVELS,
+)
+"""Card sizes in the presentation layout: the full card wider as the terminal allows (its
+timer bar grows, the ring spreads and messages travel further), then the usual sizes."""
+
 
 # ------------------------------------------------------------------ messages from the bridge
 
@@ -99,17 +116,41 @@ class ClusterUpdated(Message):
     and safety violations lose nothing. The app in turn keeps only bounded histories.
     """
 
-    def __init__(self, view: ClusterView, events: Sequence[Event] = ()) -> None:
+    def __init__(
+        self, view: ClusterView, events: Sequence[Event] = (), *, generation: int = 0
+    ) -> None:
         super().__init__()
         self.view = view
         self.events: tuple[Event, ...] = tuple(events)
+        self.generation = generation
+        """Which run it comes from (the controller's `generation`): a new scenario's cluster
+        never mixes with the previous one's."""
 
     def can_replace(self, message: Message) -> bool:
         if not isinstance(message, ClusterUpdated):
             return False
-        if self.events:
+        if self.events and self.generation == message.generation:
             message.events = (self.events + message.events)[-MAX_CARRIED_EVENTS:]
         return True
+
+
+class RuntimeNotes(Message):
+    """What the simulation says besides its events, each of which must be shown (never
+    replaced by a later one): `notices` (a played scenario's end with its checks, the answer
+    to a check typed at the prompt) and `outputs`, what commands printed, as (command, text).
+    """
+
+    def __init__(
+        self,
+        notices: Sequence[str] = (),
+        outputs: Sequence[tuple[str, str]] = (),
+        *,
+        generation: int = 0,
+    ) -> None:
+        super().__init__()
+        self.notices = tuple(notices)
+        self.outputs = tuple(outputs)
+        self.generation = generation
 
 
 class SimulationFailed(Message):
@@ -135,6 +176,12 @@ def partition_command(node: int, ids: Iterable[int]) -> str:
     minority = sorted([node, *others[: size - 1]])
     majority = [i for i in everyone if i not in minority]
     return f"partition {','.join(map(str, minority))} | {','.join(map(str, majority))}"
+
+
+def session_file_name(seed: int, when: datetime) -> str:
+    """``session-<seed>-<YYYYMMDD-HHMMSS>.raft``: a name that says which run and when, so that
+    saving twice never overwrites. The wall clock names the file and touches nothing else."""
+    return f"session-{seed}-{when:%Y%m%d-%H%M%S}.raft"
 
 
 # Long descriptions for the help screen and the command palette, by action name.
@@ -165,7 +212,11 @@ KEY_HELP: dict[str, str] = {
     "save": "save the session as a replayable script",
     "inspect": "inspect the selected node (all its state, a leader's progress)",
     "help": "this help: keys and legend",
-    "interrupt": "stop a long command typed at the prompt (run 10m, tick 1 count=5000)",
+    "scenarios": "lessons: open a built-in scenario (in lecture mode), or restart this one",
+    "presentation": "presentation layout for a projector: only the cluster (larger cards) "
+    "and the narration; again to go back (also P)",
+    "interrupt": "stop a long command typed at the prompt (run 10m, tick 1 count=5000); "
+    "with none, hide the note under the narration",
     "quit": "quit",
 }
 
@@ -223,34 +274,39 @@ class RaftvizApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's API)
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
 
+    # The footer shows what a class needs most, first (the rest is in ? and ctrl+p): time,
+    # help, the projector layout and the lessons, then the faults. At 80 columns it stops
+    # after the first few; `show=False` keys are listed in the help and the palette alike.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_pause", "Run/pause", key_display="space"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f5,P", "presentation", "Present", key_display="F5"),
+        Binding("o", "scenarios", "Lessons"),
         Binding("full_stop", "step_event", "Step", key_display="."),
-        Binding("comma", "step_tick", "Tick", key_display=","),
+        Binding("comma", "step_tick", "Tick", key_display=",", show=False),
         Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
         Binding("minus", "slower", "Slower", key_display="-"),
-        Binding("1", "select(1)", "Select", key_display="1-9"),
+        Binding("1", "select(1)", "Select", key_display="1-9", show=False),
         *(Binding(str(n), f"select({n})", f"Select S{n}", show=False) for n in range(2, 10)),
         Binding("c", "crash_restart", "Crash/restart"),
-        Binding("t", "tick_node", "Tick node"),
-        Binding("e", "campaign", "Campaign"),
+        Binding("t", "tick_node", "Tick node", show=False),
+        Binding("e", "campaign", "Campaign", show=False),
         Binding("i", "isolate_rejoin", "Isolate"),
         Binding("p", "partition", "Partition"),
         Binding("h", "heal", "Heal"),
         Binding("r", "propose", "Request"),
-        Binding("l", "transfer", "Transfer"),
-        Binding("f", "forget_leader", "Forget leader"),
-        Binding("a", "align_timers", "Align timers"),
-        Binding("s", "spread_timers", "Spread timers"),
-        Binding("n", "filter_node", "Event node"),
-        Binding("v", "filter_level", "Event level"),
-        Binding("L", "focus_events", "Scroll events", key_display="L"),
+        Binding("l", "transfer", "Transfer", show=False),
+        Binding("f", "forget_leader", "Forget leader", show=False),
+        Binding("a", "align_timers", "Align timers", show=False),
+        Binding("s", "spread_timers", "Spread timers", show=False),
+        Binding("n", "filter_node", "Event node", show=False),
+        Binding("v", "filter_level", "Event level", show=False),
+        Binding("L", "focus_events", "Scroll events", key_display="L", show=False),
         Binding("colon", "prompt", "Command", key_display=":"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("enter", "inspect", "Inspect"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
-        Binding("escape", "interrupt", "Stop command", show=False),
+        Binding("ctrl+s", "save", "Save", show=False),
+        Binding("enter", "inspect", "Inspect", show=False),
+        Binding("q", "quit", "Quit", show=False),
+        Binding("escape", "interrupt", "Stop command / hide note", key_display="esc", show=False),
     ]
 
     selected: reactive[int] = reactive(0, init=False)
@@ -346,8 +402,8 @@ class RaftvizApp(App[int]):
     # ------------------------------------------------------------------ state in
 
     def on_cluster_updated(self, message: ClusterUpdated) -> None:
-        if not self.is_running:
-            return  # exiting: a late batch from the bridge
+        if not self.is_running or message.generation != self.controller.generation:
+            return  # exiting, or a late batch of the run before the current one
         self._view = message.view
         self._view_wall = self._clock()
         if message.events:
@@ -368,6 +424,26 @@ class RaftvizApp(App[int]):
             message.error, title="Simulation failed", severity="error", timeout=30, markup=False
         )
         self._render_view()
+
+    def on_runtime_notes(self, message: RuntimeNotes) -> None:
+        """Notes go under the narration and stay; printed text opens (or joins) a screen of
+        its own, whole and scrollable, titled with the command."""
+        main = self._main()
+        if main is None or message.generation != self.controller.generation:
+            return
+        for notice in message.notices:
+            main.query_one(NarrationBar).add_note(notice)
+        if not message.outputs:
+            return
+        if isinstance(self.screen, OutputScreen) and self.screen.id == "printed":
+            for command, text in message.outputs:
+                self.screen.add(command, text)
+            return
+        screen = OutputScreen(message.outputs[0][0], message.outputs[:1])
+        screen.id = "printed"
+        self.push_screen(screen)
+        for command, text in message.outputs[1:]:
+            screen.add(command, text)
 
     def _ingest(self, events: Sequence[Event]) -> None:
         """Feed the bounded histories: event log, drop marks, narration, violations."""
@@ -435,21 +511,21 @@ class RaftvizApp(App[int]):
 
     @property
     def paused(self) -> bool:
-        """Paused as last asked from here, until the controller agrees (requests may be
-        queued for the simulation's next step), then as the controller says (a script's
-        ``pause`` pauses it from the other side)."""
+        """Paused as last asked from here while the request is on its way to the simulation,
+        then as the controller says (a lecture's script pauses it again after each line: the
+        request was granted, and the script has spoken since)."""
         if self._wanted_paused is not None:
-            if self._wanted_paused != self.controller.paused:
+            if self._wanted_paused != self.controller.paused and not self.controller.settled:
                 return self._wanted_paused
             self._wanted_paused = None
         return self.controller.paused
 
     @property
     def speed(self) -> float:
-        """The speed as last asked from here until the controller agrees, like `paused`, so
-        that two quick presses of ``+`` make ×4, not ×2 twice."""
+        """The speed as last asked from here while the request is on its way, like `paused`,
+        so that two quick presses of ``+`` make ×4, not ×2 twice."""
         if self._wanted_speed is not None:
-            if self._wanted_speed != self.controller.speed:
+            if self._wanted_speed != self.controller.speed and not self.controller.settled:
                 return self._wanted_speed
             self._wanted_speed = None
         return self.controller.speed
@@ -491,6 +567,7 @@ class RaftvizApp(App[int]):
         flights = main.query_one(FlightTable)
         flights.update_flights(view.flights, now)
         flights.border_title = f"In flight · {len(view.flights)}"
+        main.query_one(NarrationBar).set_waiting(self.paused and self.controller.script_waiting)
         if isinstance(self.screen, InspectorScreen):
             self.screen.update_view(view)
         self._update_animation()
@@ -570,7 +647,102 @@ class RaftvizApp(App[int]):
         return node
 
     def action_interrupt(self) -> None:
+        """``esc``: stop the prompt command in progress; with none, hide the note."""
+        main = self._main()
+        busy = self.controller.busy is not None
+        if not busy and main is not None and main.query_one(NarrationBar).dismiss_note():
+            return
         self.controller.interrupt()
+
+    def action_scenarios(self) -> None:
+        """The lessons: pick a built-in scenario, or restart the current one."""
+        lessons = [(s.name, s.description) for s in builtin_scenarios()]
+        self.push_screen(LessonPicker(lessons, self.controller.scenario), self._lesson_chosen)
+
+    def _lesson_chosen(self, choice: str | None) -> None:
+        if choice == RESTART:
+            self.action_restart()
+        elif choice is not None:
+            self.play_scenario(choice)
+
+    def action_restart(self) -> None:
+        """The current run again from its beginning."""
+        try:
+            self.controller.restart()
+        except ValueError as error:
+            self._fail(str(error))
+            return
+        self.call_next(self._new_run, f"Restarted {self._run_name()} from its beginning.")
+
+    def play_scenario(self, name: str) -> None:
+        """Play a built-in scenario (by name) from its start, in lecture mode."""
+        try:
+            self.controller.load(scenario_path(name))
+        except ValueError as error:
+            self._fail(str(error))
+            return
+        self.call_next(self._new_run, f"Lesson “{name}”: space continues after each line.")
+
+    def _run_name(self) -> str:
+        scenario = self.controller.scenario
+        return f"“{scenario}”" if scenario else "the cluster"
+
+    async def _new_run(self, note: str) -> None:
+        """The controller now runs another cluster: forget everything about the previous one
+        (its view, selection, marks, events and story) and show the new one from its start.
+        Runs before any other message (`call_next`), so no update of the new run can reach
+        the previous run's event log."""
+        main = self._main()
+        if main is None:
+            return
+        scenario = self.controller.scenario
+        self.title = f"raftviz - {scenario}" if scenario else "raftviz"
+        self._wanted_paused = self._wanted_speed = None
+        self._drops.clear()
+        self._proposals = 0
+        self.narration = None
+        self.violations_seen = 0
+        self._view = self.controller.view()
+        self._view_wall = self._clock()
+        if self._view.nodes:
+            self.set_reactive(RaftvizApp.selected, self._view.nodes[0].id)
+        narration = main.query_one(NarrationBar)
+        narration.clear()
+        narration.add_note(note)
+        # A fresh event log: the previous run's events (and filters) belong to another cluster.
+        old = main.query_one(EventLog)
+        parent = old.parent
+        await old.remove()
+        if isinstance(parent, Widget):
+            await parent.mount(EventLog(id="events", classes="panel"))
+        self._render_view()
+
+    def action_presentation(self) -> None:
+        """Toggle the projector layout: side panels hidden, cards and narration larger."""
+        main = self._main()
+        if main is None:
+            return
+        main.toggle_class("-presentation")
+        presenting = main.has_class("-presentation")
+        main.query_one(ClusterMap).set_card_levels(
+            PRESENTATION_LEVELS if presenting else CARD_LEVELS
+        )
+        main.query_one(NarrationBar).refresh_layout()
+
+    @property
+    def presenting(self) -> bool:
+        """The presentation layout is on."""
+        main = self._main()
+        return main is not None and main.has_class("-presentation")
+
+    def action_narration_history(self) -> None:
+        """Every narration line and note so far, in a screen of its own."""
+        main = self._main()
+        if main is not None:
+            story = main.query_one(NarrationBar).story()
+            self.push_screen(
+                OutputScreen("Narration so far", (("Narration so far", story),), wrap=True)
+            )
 
     def action_toggle_pause(self) -> None:
         if self.paused:
@@ -737,7 +909,7 @@ class RaftvizApp(App[int]):
 
     def action_save(self) -> None:
         seed = self._view.seed if self._view is not None else 0
-        self._save_prompt.reset(value=f"raftviz-session-{seed}.raft")
+        self._save_prompt.reset(value=session_file_name(seed, datetime.now()))
         self.push_screen(self._save_prompt)
 
     def on_prompt_screen_submitted(self, message: PromptScreen.Submitted) -> None:
@@ -768,8 +940,8 @@ class RaftvizApp(App[int]):
         """Every key with what it does, from the live bindings (for the help screen)."""
         rows: list[tuple[str, str]] = []
         for binding in self.BINDINGS:
-            if not isinstance(binding, Binding) or not binding.show:
-                continue  # hidden aliases: 2-9 are listed as "1-9"
+            if not isinstance(binding, Binding) or _alias(binding):
+                continue  # 2-9 are listed as "1-9"
             action = binding.action.split("(")[0]
             rows.append(
                 (binding.key_display or binding.key, KEY_HELP.get(action, binding.description))
@@ -784,6 +956,32 @@ class RaftvizApp(App[int]):
         if self.use_command_palette and not isinstance(self.screen, SafeCommandPalette):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Screenshots go to the current folder, not to a Downloads folder that may not exist
+        (the palette's "Screenshot" failed on machines without one)."""
+        return super().deliver_screenshot(filename, path or os.getcwd(), time_format)
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        """Say where the screenshot went, its full path as plain text (a folder's name is no
+        markup)."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            where = str(event.path.resolve()) if event.path is not None else "the browser"
+            self.notify(f"Saved to {where}", title="Screenshot", markup=False, timeout=8)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(
+                f"Not saved in {os.getcwd()}: {event.exception}",
+                title="Screenshot",
+                severity="error",
+                markup=False,
+                timeout=8,
+            )
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key's action in the command palette, plus Textual's own (theme, quit...)."""
         yield from super().get_system_commands(screen)
@@ -793,6 +991,23 @@ class RaftvizApp(App[int]):
                 KEY_HELP.get(action.split("(")[0], title),
                 partial(self.run_action, action),
             )
+        yield SystemCommand(
+            f"Restart {self._run_name()}",
+            "the current run again from its beginning (same cluster, seed and script)",
+            self.action_restart,
+        )
+        for scenario in builtin_scenarios():
+            yield SystemCommand(
+                f"Lesson: {scenario.name}",
+                scenario.description or "a built-in scenario",
+                partial(self.play_scenario, scenario.name),
+                discover=False,
+            )
+        yield SystemCommand(
+            "Narration history",
+            "every line the lecture said so far, with its notes, in a screen of its own",
+            self.action_narration_history,
+        )
         if self._view is not None:
             for node in self._view.nodes:
                 yield SystemCommand(
@@ -813,13 +1028,18 @@ class RaftvizApp(App[int]):
 def _palette_entries() -> list[tuple[str, str, str]]:
     entries: list[tuple[str, str, str]] = []
     for binding in RaftvizApp.BINDINGS:
-        if not isinstance(binding, Binding) or not binding.show or binding.action in ("quit",):
+        if not isinstance(binding, Binding) or _alias(binding) or binding.action in ("quit",):
             continue
         if binding.action.startswith("select("):
             continue
         entries.append((binding.key_display or binding.key, binding.description, binding.action))
     entries.append(("tab", "Next node", "select_next"))
     return entries
+
+
+def _alias(binding: Binding) -> bool:
+    """Keys 2-9, which the help and the palette list once, as "1-9"."""
+    return binding.action.startswith("select(") and binding.key != "1"
 
 
 def _ids(view: ClusterView) -> str:

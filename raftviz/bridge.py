@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 import outcome
 import trio
 
-from raftviz.app import ClusterUpdated, SimulationFailed
-from raftviz.core.script.parse import parse_command
+from raftviz.app import ClusterUpdated, RuntimeNotes, SimulationFailed
+from raftviz.core.script.executor import Executor
+from raftviz.core.script.parse import ScriptError, load_script, parse_command
 from raftviz.core.sim.events import ClusterView
 from raftviz.runtime import (
     VIEW_LOG_TAIL,
@@ -33,23 +34,38 @@ from raftviz.runtime import (
     StepEvent,
     StepTick,
 )
+from raftviz.scenarios import is_builtin
 
 if TYPE_CHECKING:
     from textual.app import App
 
 STOP_TIMEOUT_S = 2.0
 
+TUI_NODES = (3, 9)
+"""The cluster sizes the screens can show."""
+
 
 class TrioBridge:
-    """Both doors of the UI: the Controller the app calls, the service that hosts Trio."""
+    """Both doors of the UI: the Controller the app calls, the service that hosts Trio.
 
-    def __init__(self, runtime: Runtime) -> None:
+    The runtime can be swapped while the app runs (`load`, `restart`): the Trio run then
+    cancels the old runtime's task and starts the new one's, in the same guest run. Every
+    message to the app carries the `generation` of the runtime it came from, so that a batch
+    of the old cluster still queued in the app is dropped rather than drawn over the new one.
+    """
+
+    def __init__(self, runtime: Runtime, *, scenario: str | None = None) -> None:
+        """`scenario`: the name of the script the runtime plays (None: a free cluster)."""
         self.runtime = runtime
+        self.scenario = scenario
+        self.generation = 0
         self._app: App[Any] | None = None
         self._token: trio.lowlevel.TrioToken | None = None
         self._scope = trio.CancelScope()
+        self._run_scope: trio.CancelScope | None = None
         self._done: asyncio.Future[outcome.Outcome[None]] | None = None
         self._pending: list[Control] = []
+        self._sent = 0
 
     # ------------------------------------------------------------------ Controller
 
@@ -68,6 +84,14 @@ class TrioBridge:
     @property
     def busy(self) -> str | None:
         return self.runtime.busy
+
+    @property
+    def settled(self) -> bool:
+        return self.runtime.applied >= self._sent
+
+    @property
+    def script_waiting(self) -> bool:
+        return self.runtime.paused and self.runtime.playing
 
     def interrupt(self) -> None:
         self._control(Interrupt())
@@ -101,7 +125,54 @@ class TrioBridge:
         except OSError as e:
             raise ValueError(f"{path}: cannot save: {e.strerror or e}") from None
 
+    def load(self, path: str) -> None:
+        """Play the script at `path` from its beginning, on the cluster it describes, in place
+        of the current run; a built-in scenario plays as a lecture (it waits after each line).
+        A script that cannot be played raises `ValueError`, and the current run goes on."""
+        try:
+            script = load_script(path)
+        except ScriptError as e:
+            raise ValueError(str(e)) from None
+        low, high = TUI_NODES
+        if not low <= script.cluster.nodes <= high:
+            raise ValueError(
+                f"{Path(path).name}: the screens show {low} to {high} nodes, "
+                f"the script asks for {script.cluster.nodes}"
+            )
+        runtime = Runtime(
+            Executor(script.cluster),
+            speed=self.runtime.speed,
+            script=script.commands,
+            lecture=is_builtin(path),
+        )
+        self._swap(runtime, Path(path).stem)
+
+    def restart(self) -> None:
+        """The current run again from its beginning: the same cluster and seed, the same
+        script (if any) in the same mode; a free cluster keeps its paused state."""
+        old = self.runtime
+        runtime = Runtime(
+            Executor(old.executor.cluster_cmd),
+            speed=old.speed,
+            paused=old.paused and not old.script,
+            script=old.script,
+            lecture=old.lecture,
+        )
+        self._swap(runtime, self.scenario)
+
+    def _swap(self, runtime: Runtime, scenario: str | None) -> None:
+        """From now on every request goes to `runtime`; the Trio run swaps the tasks."""
+        if self._done is not None and self._done.done():
+            raise ValueError("the simulation has stopped")
+        self.runtime, self.scenario = runtime, scenario
+        self.generation += 1
+        self._sent = 0
+        if self._token is not None and self._run_scope is not None:
+            with contextlib.suppress(trio.RunFinishedError):
+                self._token.run_sync_soon(self._run_scope.cancel)
+
     def _control(self, control: Control) -> None:
+        self._sent += 1
         if self._token is None:
             # Before Trio has started: hand it over on start, in order.
             self._pending.append(control)
@@ -141,17 +212,30 @@ class TrioBridge:
         for control in self._pending:
             self.runtime.control(control)
         self._pending.clear()
-        subscription = self.runtime.subscribe()
         with self._scope:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self.runtime.run)
-                while True:
-                    batch = await subscription.receive()
-                    app.post_message(ClusterUpdated(batch.view, batch.events))
-                    for error in batch.errors:
-                        app.notify(
-                            error, title="Command failed", severity="error", timeout=8, markup=False
-                        )
+            while True:
+                # One runtime at a time; `_swap` cancels this scope to move to the next.
+                with trio.CancelScope() as self._run_scope:
+                    await self._serve(app, self.runtime, self.generation)
+
+    async def _serve(self, app: App[Any], runtime: Runtime, generation: int) -> None:
+        """Run `runtime` and hand its batches to the app, until cancelled."""
+        subscription = runtime.subscribe()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(runtime.run)
+            while True:
+                batch = await subscription.receive()
+                if generation != self.generation:
+                    nursery.cancel_scope.cancel()  # swapped: this runtime is done
+                    return
+                app.post_message(ClusterUpdated(batch.view, batch.events, generation=generation))
+                if batch.notices or batch.outputs:
+                    outputs = tuple((o.command, o.text) for o in batch.outputs)
+                    app.post_message(RuntimeNotes(batch.notices, outputs, generation=generation))
+                for error in batch.errors:
+                    app.notify(
+                        error, title="Command failed", severity="error", timeout=8, markup=False
+                    )
 
     def _finished(self, result: outcome.Outcome[None]) -> None:
         if self._done is not None and not self._done.done():

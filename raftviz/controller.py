@@ -60,6 +60,16 @@ class Controller(Protocol):
         """A prompt command still working (``run 5m: 42.0s of 300.0s simulated``), or None."""
         ...
 
+    @property
+    def settled(self) -> bool:
+        """Every request made so far has taken effect (`paused` and `speed` say its result)."""
+        ...
+
+    @property
+    def script_waiting(self) -> bool:
+        """A played script (a lecture) waits for the viewer: paused with commands left."""
+        ...
+
     def interrupt(self) -> None:
         """Stop the prompt command in progress; what it did so far stays done."""
         ...
@@ -94,6 +104,26 @@ class Controller(Protocol):
 
     def save_script(self, path: str) -> None:
         """Write the session so far as a replayable script (raises `ValueError`/`OSError`)."""
+        ...
+
+    @property
+    def generation(self) -> int:
+        """Which run this is: it grows with every `load` and `restart`, and updates carry the
+        generation they come from, so that the app can drop a previous run's late ones."""
+        ...
+
+    @property
+    def scenario(self) -> str | None:
+        """The name of the script being played (None: a free cluster)."""
+        ...
+
+    def load(self, path: str) -> None:
+        """Play the script at `path` from its beginning on a new cluster, in place of the
+        current run (a built-in scenario as a lecture); `ValueError` if it cannot be."""
+        ...
+
+    def restart(self) -> None:
+        """The current run again from its beginning (same cluster, seed and script)."""
         ...
 
 

@@ -93,6 +93,15 @@ class Interrupt:
 Control = Pause | Resume | StepEvent | StepTick | SetSpeed | Do | Interrupt
 
 
+@dataclass(frozen=True)
+class Printed:
+    """What one command printed (`status 1`, `raft-log 2`, `raft-state`: etcd's formats,
+    several lines), with the command, so that a screen can say what it shows."""
+
+    command: str
+    text: str
+
+
 # ---------------------------------------------------------------------- publishing
 
 
@@ -101,10 +110,11 @@ class Batch:
     """What subscribers receive: the events since the last batch and the state after them.
 
     `coalesced` says the subscriber fell behind and events were skipped; `errors` are commands
-    that failed (a failed `expect`, no leader to crash...), one line each; `notices` say how a
-    played script is going (its end, with its checks), outside the cluster's own events so that
-    a saved session replays the very same events; `outputs` are what commands printed
-    (`status 1`, `raft-log 2`, `raft-state`: etcd's formats, several lines each).
+    that failed (no leader to crash, a played script's failed `expect`...), one line each;
+    `notices` say how a played script is going (its end, with its checks) and answer a check
+    typed at the prompt both ways (``✔ expect leader term=1: holds``), outside the cluster's
+    own events so that a saved session replays the very same events; `outputs` are what
+    commands printed.
     """
 
     events: tuple[Event, ...]
@@ -114,7 +124,7 @@ class Batch:
     errors: tuple[str, ...] = ()
     coalesced: bool = False
     notices: tuple[str, ...] = ()
-    outputs: tuple[str, ...] = ()
+    outputs: tuple[Printed, ...] = ()
 
 
 class Subscription:
@@ -249,16 +259,22 @@ class Runtime:
         self.speed = speed
         self.paused = paused
         self._send, self._receive = trio.open_memory_channel[Control](math.inf)
+        self.applied = 0
+        """Controls applied so far: the sender knows how many it sent, so whether its latest
+        request (a pause, a speed) is already in force or still on its way."""
         self._subscribers: list[Subscription] = []
         self._errors: list[str] = []
         # What the last batch showed: (paused, speed, simulated time); None forces a batch.
         self._published_status: tuple[bool, float, int] | None = None
-        self._program = _Program(deque(script))
+        self.script: tuple[Located, ...] = tuple(script)
+        """The script as given (what restarting it plays again)."""
+        self._program = _Program(deque(self.script))
         self._program.playing = bool(self._program.commands)
         self.lecture = lecture
         self._notices: list[str] = []
-        self._outputs: list[str] = []
-        executor.output = self._outputs.append
+        self._outputs: list[Printed] = []
+        self._printing = ""  # the command being carried out, for what it prints
+        executor.output = self._print
         self._rush: _Rush | None = None
         self._busy: str | None = None  # the rush's progress as of the last batch
         self._meter = _SpeedMeter()
@@ -277,6 +293,11 @@ class Runtime:
         sub = Subscription(limit)
         self._subscribers.append(sub)
         return sub
+
+    @property
+    def playing(self) -> bool:
+        """A script was given and has commands left (so a pause is the script waiting)."""
+        return self._program.playing
 
     @property
     def busy(self) -> str | None:
@@ -405,6 +426,7 @@ class Runtime:
         # A control can change the cluster without any event (a tick, a timer), so always
         # show its result.
         self._published_status = None
+        self.applied += 1
         match control:
             case Pause():
                 if not self.paused:
@@ -440,12 +462,22 @@ class Runtime:
                     self._do(command)
 
     def _do(self, command: Command, line: int = 0) -> None:
-        """Carry out an action now, between two simulation events, and record it for replay."""
+        """Carry out an action now, between two simulation events, and record it for replay.
+
+        A check typed at the prompt answers both ways, in a notice: holding is news too."""
         if self._rush is not None and self._rush.tick_node:
             # Whatever comes next must replay after the ticks done so far, not after them all.
             self._rush.tick_line = -1
         at = self._record(command)
-        if not self._execute(command, line):
+        if isinstance(command, ExpectCmd):
+            problem = self._try(command)
+            text = command.to_text()
+            answer = f"✔ {text}: holds" if problem is None else f"✖ {text}: fails: {problem}"
+            self._notices.append(answer)
+            ok = problem is None
+        else:
+            ok = self._execute(command, line)
+        if not ok:
             self._unrecord(at, command)
         self._after_progress()
         self._anchor()
@@ -483,17 +515,27 @@ class Runtime:
     def _after_step(self) -> None:
         self._recorded_ms = max(self._recorded_ms, self.cluster.time_ms)
 
-    def _execute(self, command: Command, line: int) -> bool:
+    def _print(self, text: str) -> None:
+        self._outputs.append(Printed(self._printing, text))
+
+    def _try(self, command: Command) -> str | None:
+        """Carry out a command: None if it did, else what stopped it, in words."""
+        self._printing = command.to_text()
         try:
             self.executor.execute(command)
         except (CommandFailed, ClusterError) as e:
-            where = f"line {line}: " if line else ""
-            self._errors.append(f"{where}{command.to_text()}: {e}")
-            return False
+            return str(e)
         finally:
             if isinstance(command, StepCmd):
                 self._after_step()
-        return True
+        return None
+
+    def _execute(self, command: Command, line: int) -> bool:
+        problem = self._try(command)
+        if problem is not None:
+            where = f"line {line}: " if line else ""
+            self._errors.append(f"{where}{command.to_text()}: {problem}")
+        return problem is None
 
     # -- commands typed at the prompt that take time
 

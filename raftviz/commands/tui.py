@@ -78,7 +78,7 @@ def tui(args: argparse.Namespace) -> int:
         script=commands,
         lecture=lecture,
     )
-    bridge = TrioBridge(runtime)
+    bridge = TrioBridge(runtime, scenario=Path(args.script).stem if args.script else None)
     title = f"raftviz - {Path(args.script).stem}" if args.script else "raftviz"
     try:
         app = RaftvizApp(

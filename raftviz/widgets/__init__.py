@@ -14,7 +14,8 @@ from raftviz.widgets.footer import KeyFooter
 from raftviz.widgets.help import HelpScreen
 from raftviz.widgets.inspector import InspectorScreen
 from raftviz.widgets.log_grid import LogGrid
-from raftviz.widgets.narration import NarrationBar
+from raftviz.widgets.narration import NarrationBar, NarrationPanel
+from raftviz.widgets.output import OutputScreen
 from raftviz.widgets.prompt import PromptScreen
 from raftviz.widgets.status_bar import StatusBar, StatusInfo
 
@@ -28,6 +29,8 @@ __all__ = [
     "KeyFooter",
     "LogGrid",
     "NarrationBar",
+    "NarrationPanel",
+    "OutputScreen",
     "PromptScreen",
     "StatusBar",
     "StatusInfo",

@@ -129,24 +129,27 @@ def _grid(count: int, level: CardLevel, width: int) -> tuple[tuple[tuple[int, in
     return positions, Size(max(width, used), rows * (h + 1) - 1)
 
 
-def layout_cards(count: int, width: int, height: int) -> MapLayout:
+def layout_cards(
+    count: int, width: int, height: int, levels: Sequence[CardLevel] = CARD_LEVELS
+) -> MapLayout:
     """The most detailed arrangement that fits, without overlap and without silent cuts.
 
     A ring at the largest card size that fits comes first (messages then cross open space);
     then a grid that fits the height; finally a grid of the smallest cards that is taller than
-    the widget, which then scrolls rather than cutting nodes off.
+    the widget, which then scrolls rather than cutting nodes off. `levels`: the card sizes to
+    choose from, largest first.
     """
     width, height = max(width, 1), max(height, 1)
-    for level in CARD_LEVELS:
+    for level in levels:
         ring = _ring(count, level, width, height)
         if ring is not None:
             return MapLayout(level, ring, Size(width, height), ring=True)
-    for level in CARD_LEVELS:
+    for level in levels:
         positions, size = _grid(count, level, width)
         if size.height <= height and size.width <= width:
             return MapLayout(level, positions, Size(width, height), ring=False)
-    positions, size = _grid(count, CARD_LEVELS[-1], width)
-    return MapLayout(CARD_LEVELS[-1], positions, size, ring=False)
+    positions, size = _grid(count, levels[-1], width)
+    return MapLayout(levels[-1], positions, size, ring=False)
 
 
 WALL = "░"
@@ -315,8 +318,22 @@ class ClusterMap(ScrollView, can_focus=False):
         self._strips: list[Strip] | None = None
         self._row_strips: list[Strip | None] = []
         self._base = Style()
+        self._levels: tuple[CardLevel, ...] = CARD_LEVELS
 
     # ------------------------------------------------------------------ state in
+
+    def set_card_levels(self, levels: Sequence[CardLevel]) -> None:
+        """The card sizes the map may choose from, largest first (the app's presentation
+        layout lets cards grow with the terminal by offering larger ones)."""
+        levels = tuple(levels)
+        if levels != self._levels:
+            self._levels = levels
+            self._layout = None
+            self._cards = None
+            self._canvas = None
+            self._strips = None
+            self._row_strips = []
+            self.refresh()
 
     def update_cluster(
         self,
@@ -485,7 +502,7 @@ class ClusterMap(ScrollView, can_focus=False):
             width, height = self.size.width, self.size.height
             sides = self._sides = map_sides(view)
             if sides is None:
-                self._layout = layout_cards(len(view.nodes), width, height)
+                self._layout = layout_cards(len(view.nodes), width, height, self._levels)
             else:
                 self._layout = layout_sides(sides[0], sides[1], width, height)
             if self.virtual_size != self._layout.size:

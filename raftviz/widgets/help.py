@@ -128,6 +128,30 @@ def legend(palette: Palette) -> Group:
     cards.add_row(Text("✂3", style=palette.warning), "links to S3 are cut")
     cards.add_row(Text("»S3", style=palette.warning), "leadership is being transferred to S3")
 
+    # Smaller screens (80x24, nine nodes) draw smaller cards in a shorthand: spelt out here.
+    small = Table.grid(padding=(0, 2))
+    follower = ROLES["follower"]
+    small.add_row(
+        Text(f"S2 {follower.glyph} {follower.short} T3", style=palette.fg(follower.variable)),
+        "short role words (LEAD, CAND, PRE, FOLL, DOWN); T3: term 3",
+    )
+    small.add_row(Text("v1", style=palette.text), "voted for S1 in this term (v–: no vote)")
+    small.add_row(
+        Text("c6/8", style=palette.text), "commit index / last log index (6 of 8 committed)"
+    )
+    small.add_row(
+        Text("ld S1  cmt 6  app 6", style=palette.text),
+        "known leader, commit index, applied index (medium cards)",
+    )
+    small.add_row(
+        Text("✓2/3", style=palette.success), "a candidate's votes granted / needed (quorum)"
+    )
+    small.add_row(Text("g1", style=palette.warning), "in partition group 1 (smallest cards)")
+    small.add_row(
+        Text("▰▰▱▱▱", style=palette.fg("raft-timer", bold=True)),
+        "election timer without its numbers (the full card shows them)",
+    )
+
     status = Table.grid(padding=(0, 2))
     status.add_row(
         Text(" ‖ PAUSED ", style=palette.badge("raft-timer-urgent")),
@@ -157,6 +181,8 @@ def legend(palette: Palette) -> Group:
         logs,
         heading("Node cards"),
         cards,
+        heading("Small cards: the shorthand"),
+        small,
         heading("Status bar and events"),
         status,
     )

@@ -38,6 +38,7 @@ class PromptScreen(ModalScreen[str | None]):
         padding: 0 1;
     }
     PromptScreen #prompt-title {
+        width: 100%;
         color: $foreground;
         text-style: bold;
     }
@@ -49,11 +50,11 @@ class PromptScreen(ModalScreen[str | None]):
     PromptScreen #prompt-error.-shown {
         display: block;
     }
-    PromptScreen Input {
-        border: none;
+    /* A compact input: one row of text with its cursor (a tall border in a one-row box left
+       room for the borders only, and typed text was invisible). */
+    PromptScreen #prompt-input {
         height: 1;
-        padding: 0;
-        background: $panel;
+        background: $boost;
     }
     """
 
@@ -95,7 +96,15 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
             yield Label(self._title, id="prompt-title", markup=False)
-            yield Input(value=self._value, placeholder=self._placeholder, id="prompt-input")
+            # The cursor waits at the end of a suggested value: keys edit it rather than
+            # replace it all at the first stroke.
+            yield Input(
+                value=self._value,
+                placeholder=self._placeholder,
+                id="prompt-input",
+                compact=True,
+                select_on_focus=False,
+            )
             yield Label("", id="prompt-error", markup=False)
 
     def on_mount(self) -> None:

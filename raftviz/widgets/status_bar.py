@@ -48,6 +48,73 @@ def format_speed(speed: float) -> str:
     return f"×{speed:g}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Brief:
+    """What the first line leaves out when it must be short."""
+
+    selected: bool = True  # "selected ▶S1" (the selected card carries ▶ too)
+    seed: bool = True  # "seed 7" (also in the saved session's name)
+    words: bool = True  # "t ", "achieved", " leader", "term " spelt out
+
+
+_BRIEF = (
+    _Brief(),
+    _Brief(selected=False),
+    _Brief(selected=False, seed=False),
+    _Brief(selected=False, seed=False, words=False),
+)
+
+
+def _head(info: StatusInfo, palette: Palette, alarm: bool, brief: _Brief) -> Text:
+    """The first line: time, speed, seed, leader and term, selection, the safety verdict."""
+    muted = palette.muted if not alarm else ""
+    plain = palette.text if not alarm else ""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if info.paused:
+        text.append(" ‖ PAUSED ", palette.badge("raft-timer-urgent"))
+    else:
+        text.append(" ▶ RUNNING ", palette.badge("raft-leader"))
+    text.append(f" {format_speed(info.speed)}", plain)
+    if info.achieved is not None:
+        # The machine cannot keep the asked speed: say what it really does.
+        achieved = format_speed(round(info.achieved, 1))
+        text.append(
+            f" (achieved {achieved})" if brief.words else f" (≈{achieved})",
+            palette.fg("raft-timer-urgent", bold=True) if not alarm else "",
+        )
+    text.append("  t " if brief.words else "  ", muted)
+    text.append(f"{info.time_ms / 1000:.3f}s", plain)
+    if brief.seed:
+        text.append("  seed ", muted)
+        text.append(str(info.seed), plain)
+    text.append("  ")
+    if info.leader is not None:
+        leader = ROLES["leader"]
+        text.append(f"{leader.glyph} {node_label(info.leader)}", palette.role("leader", bold=True))
+        if brief.words:
+            text.append(" leader", muted)
+    else:
+        text.append("no leader", palette.role("candidate", bold=True))
+    text.append("  term " if brief.words else "  T", muted)
+    text.append(str(info.term), palette.term(info.term) if not alarm else "")
+    if info.selected and brief.selected:
+        text.append("  selected ", muted)
+        text.append(
+            f"▶{node_label(info.selected)}",
+            palette.fg("raft-selected", bold=True) if not alarm else "",
+        )
+    text.append("  ")
+    if info.violations:
+        count = len(info.violations)
+        text.append(
+            f" ✖ {count} SAFETY VIOLATION{'S' if count > 1 else ''} ",
+            palette.badge("raft-violation"),
+        )
+    else:
+        text.append(" ✔ SAFE ", palette.badge("success"))
+    return text
+
+
 class StatusBar(Widget, can_focus=False):
     """The top line (and, on a violation, the lines under it)."""
 
@@ -92,49 +159,15 @@ class StatusBar(Widget, can_focus=False):
         info = self._info
         palette = Palette.from_variables(self.app.theme_variables)
         alarm = bool(info.violations or info.failure)
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if info.paused:
-            text.append(" ‖ PAUSED ", palette.badge("raft-timer-urgent"))
-        else:
-            text.append(" ▶ RUNNING ", palette.badge("raft-leader"))
-        text.append(f" {format_speed(info.speed)}", palette.text if not alarm else "")
-        if info.achieved is not None:
-            # The machine cannot keep the asked speed: say what it really does.
-            text.append(
-                f" (achieved {format_speed(round(info.achieved, 1))})",
-                palette.fg("raft-timer-urgent", bold=True) if not alarm else "",
-            )
-        text.append("  t ", palette.muted if not alarm else "")
-        text.append(f"{info.time_ms / 1000:.3f}s", palette.text if not alarm else "")
-        text.append("  seed ", palette.muted if not alarm else "")
-        text.append(str(info.seed), palette.text if not alarm else "")
-        text.append("  ")
-        if info.leader is not None:
-            leader = ROLES["leader"]
-            text.append(
-                f"{leader.glyph} {node_label(info.leader)}", palette.role("leader", bold=True)
-            )
-            text.append(" leader", palette.muted if not alarm else "")
-        else:
-            text.append("no leader", palette.role("candidate", bold=True))
-        text.append("  term ", palette.muted if not alarm else "")
-        text.append(str(info.term), palette.term(info.term) if not alarm else "")
-
-        if info.selected:
-            text.append("  selected ", palette.muted if not alarm else "")
-            text.append(
-                f"▶{node_label(info.selected)}",
-                palette.fg("raft-selected", bold=True) if not alarm else "",
-            )
-        text.append("  ")
-        if info.violations:
-            count = len(info.violations)
-            text.append(
-                f" ✖ {count} SAFETY VIOLATION{'S' if count > 1 else ''} ",
-                palette.badge("raft-violation"),
-            )
-        else:
-            text.append(" ✔ SAFE ", palette.badge("success"))
+        # The first line is one line at any width: a line too long for the terminal used to
+        # wrap into a second one, mid-field, and squeeze the cards into their smallest size.
+        # It sheds the fields shown elsewhere first, and ends in an ellipsis as a last resort.
+        width = max(self.size.width, 1)
+        for brief in range(len(_BRIEF)):
+            text = _head(info, palette, alarm, _BRIEF[brief])
+            if text.cell_len <= width:
+                break
+        text.truncate(width, overflow="ellipsis")
         if info.network:
             # A line of its own: at 80 columns the first line is already full.
             text.append(

@@ -135,3 +135,30 @@ def test_a_command_with_markup_is_shown_not_parsed() -> None:
         quits_cleanly(term)
     finally:
         term.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_text_typed_at_the_prompt_is_on_the_screen_and_runs() -> None:
+    term = Terminal("--paused", "--seed", "3")
+    try:
+        term.wait_for(re.compile(r"(PAUSED)"), timeout=30)
+        term.press(":")
+        term.wait_for(re.compile(r"(esc cancel)"), timeout=10)
+        term.press("campaign 2")
+        term.wait_for(re.compile(r"(campaign 2)"), timeout=10)
+        term.press("\r")
+        term.wait_for(re.compile(r"S2 (◇ PRE-CANDIDATE)"), timeout=10)
+        term.press(":")
+        term.wait_for(re.compile(r"(esc cancel)"), timeout=10)
+        term.press("propose hello=world")
+        term.wait_for(re.compile(r"(propose hello=world)"), timeout=10)
+        term.press("\x1b")  # esc: the prompt closes, nothing was run
+        term.pump(0.5)
+        assert "propose hello=world" not in term.text()
+        term.press("q")
+        deadline = time.monotonic() + 10
+        while term.proc.poll() is None and time.monotonic() < deadline:
+            term.pump(0.1)
+        assert term.proc.returncode == 0
+    finally:
+        term.close()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import ClusterCmd, parse_command, parse_script
 from raftviz.core.sim.events import Event, Narration
-from raftviz.runtime import Do, Interrupt, Pause, Resume, Runtime, Subscription
+from raftviz.runtime import Do, Interrupt, Pause, Printed, Resume, Runtime, Subscription
 
 from .test_runtime import do, run_with_runtime
 
@@ -364,7 +364,7 @@ def test_a_lecture_question_followed_by_pause_waits_once() -> None:
 
 def test_what_status_raft_log_and_raft_state_print_reaches_the_subscriber() -> None:
     rt = Runtime(Executor(ClusterCmd(seed=1)), paused=True)
-    outputs: list[str] = []
+    outputs: list[Printed] = []
 
     async def body(rt: Runtime, sub: Subscription) -> None:
         do(rt, "run until leader")
@@ -378,6 +378,7 @@ def test_what_status_raft_log_and_raft_state_print_reaches_the_subscriber() -> N
 
     run_with_runtime(body, rt)
     leader = rt.cluster.leader()
-    assert f"{leader}: StateReplicate" in outputs[0]  # the leader's progress table
-    assert outputs[1].startswith("1/1 EntryNormal")
-    assert len(outputs[2].splitlines()) == 5 and outputs[2].startswith("1: State")
+    assert [o.command for o in outputs] == ["status leader", "raft-log 2", "raft-state"]
+    assert f"{leader}: StateReplicate" in outputs[0].text  # the leader's progress table
+    assert outputs[1].text.startswith("1/1 EntryNormal")
+    assert len(outputs[2].text.splitlines()) == 5 and outputs[2].text.startswith("1: State")

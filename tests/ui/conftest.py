@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -96,6 +97,10 @@ class FakeController:
         self.speed = speed
         self.achieved_speed: float | None = None
         self.busy: str | None = None
+        self.script_waiting = False
+        self.settled = True
+        self.generation = 0
+        self.scenario: str | None = None
         self.calls: list[tuple[Any, ...]] = []
         self.listener: Callable[[ClusterView, tuple[Event, ...]], None] | None = None
         self.seq = 1000
@@ -194,6 +199,23 @@ class FakeController:
         self.calls.append(("save_script", path))
         if path.startswith("/nonexistent/"):
             raise OSError(f"cannot write {path}: no such directory")
+
+    def load(self, path: str) -> None:
+        """A new run: the same view back at time 0, under a new generation."""
+        self.calls.append(("load", path))
+        if not Path(path).is_file():
+            raise ValueError(f"{path}: no such file")
+        self.scenario = Path(path).stem
+        self._new_run()
+
+    def restart(self) -> None:
+        self.calls.append(("restart",))
+        self._new_run()
+
+    def _new_run(self) -> None:
+        self.generation += 1
+        self._view = dataclasses.replace(self._view, time_ms=0, flights=())
+        self.publish()
 
     # -- helpers for tests
 
@@ -500,7 +522,9 @@ def make_app(controller: FakeController, **options: Any) -> RaftvizApp:
     """An app wired to the fake like the bridge would be: updates arrive as messages."""
     options.setdefault("animate", False)
     app = RaftvizApp(controller, **options)
-    controller.listener = lambda view, events: app.post_message(ClusterUpdated(view, events))
+    controller.listener = lambda view, events: app.post_message(
+        ClusterUpdated(view, events, generation=controller.generation)
+    )
     return app
 
 

@@ -540,8 +540,9 @@ async def test_ctrl_s_saves_a_session_that_replays_to_the_same_state(
         await command(pilot, stack, "run 500ms", lambda: stack.cluster.time_ms >= 500)
         await pilot.press("ctrl+s")
         assert isinstance(stack.app.screen, PromptScreen)
+        saved = tmp_path / stack.app.screen.input.value
+        assert saved.name.startswith(f"session-{SEED}-")
         await pilot.press("enter")
-        saved = tmp_path / f"raftviz-session-{SEED}.raft"
         await until(pilot, stack, saved.exists, "the saved file")
         assert not isinstance(stack.app.screen, PromptScreen)
         live = stack.cluster.view()
