@@ -230,7 +230,9 @@ def _body(event: LogItem, palette: Palette) -> Text:
         if event.reason:
             line.append(f": {event.reason}", palette.text)
     elif isinstance(event, Story):
-        line.append(story_line(event), palette.text)
+        # The node column already names who decided: the sentence goes on from there.
+        told = story_line(event)
+        line.append(told.removeprefix(f"{node_label(event.node)} "), palette.text)
     elif isinstance(event, RaftLog):
         level = event.line.level
         line.append(event.line.text, palette.text if level != Level.DEBUG else palette.muted)
