@@ -328,12 +328,7 @@ class ClusterMap(ScrollView, can_focus=False):
         levels = tuple(levels)
         if levels != self._levels:
             self._levels = levels
-            self._layout = None
-            self._cards = None
-            self._canvas = None
-            self._strips = None
-            self._row_strips = []
-            self.refresh()
+            self._relayout()
 
     def update_cluster(
         self,
@@ -417,6 +412,10 @@ class ClusterMap(ScrollView, can_focus=False):
     # ------------------------------------------------------------------ Textual hooks
 
     def on_resize(self, event: events.Resize) -> None:
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Forget the layout and everything drawn from it: the next frame lays out afresh."""
         self._layout = None
         self._cards = None
         self._canvas = None
