@@ -188,7 +188,7 @@ def session_file_name(seed: int, when: datetime) -> str:
 KEY_HELP: dict[str, str] = {
     "toggle_pause": "pause / resume simulated time",
     "step_event": "step: process exactly the next event (pauses first)",
-    "step_tick": "step one tick of simulated time (pauses first)",
+    "step_tick": "advance one Raft tick of the whole cluster, 100 ms (pauses first)",
     "faster": "double the speed (up to ×64)",
     "slower": "halve the speed (down to ×0.125)",
     "select": "select node 1-9 (the keys below act on it)",

@@ -78,10 +78,16 @@ def legend(palette: Palette) -> Group:
         Text("···", style=palette.muted), "", "", "the trail behind a message, from its sender"
     )
     messages.add_row(
-        Text("✂", style=palette.fg("raft-cut", bold=True)),
+        Text("✂→ ←✂→", style=palette.fg("raft-cut", bold=True)),
         "",
         "",
-        "a cut link (near the side that cannot send)",
+        "a link cut one way / both ways (the arrow: the way messages are lost)",
+    )
+    messages.add_row(
+        Text("░", style=palette.warning),
+        "",
+        "",
+        "a partition wall between the sides (labelled partition or isolated)",
     )
 
     logs = Table.grid(padding=(0, 2))
@@ -125,7 +131,10 @@ def legend(palette: Palette) -> Group:
     )
     cards.add_row(Text("grp 1", style=palette.warning), "the partition group the node is in")
     cards.add_row(Text("ISOLATED", style=palette.warning), "the node can talk to no one")
-    cards.add_row(Text("✂3", style=palette.warning), "links to S3 are cut")
+    cards.add_row(
+        Text("✂↔S3 →S2 ←S4", style=palette.warning),
+        "cut both ways with S3 / cannot send to S2 / cannot hear from S4",
+    )
     cards.add_row(Text("»S3", style=palette.warning), "leadership is being transferred to S3")
 
     # Smaller screens (80x24, nine nodes) draw smaller cards in a shorthand: spelt out here.
