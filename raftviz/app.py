@@ -345,7 +345,6 @@ class RaftvizApp(App[int]):
         self._wanted_speed: float | None = None
         self._started: list[AppService] = []
         self.narration: str | None = None
-        self.violations_seen: int = 0
         # The modal screens are made once and installed, so that closing one keeps it for the
         # next time. A screen dropped on close leaves its rendered lines behind: Textual's
         # `StylesCache.get_inner_outer` is an lru_cache on a method, so it keeps the styles
@@ -459,7 +458,6 @@ class RaftvizApp(App[int]):
                 self.narration = event.text
                 main.query_one(NarrationBar).say(event.text, event.time_ms)
             elif isinstance(event, SafetyViolation):
-                self.violations_seen += 1
                 self.notify(
                     f"{event.property}: {event.detail}",
                     title="SAFETY VIOLATION",
@@ -701,7 +699,6 @@ class RaftvizApp(App[int]):
         self._drops.clear()
         self._proposals = 0
         self.narration = None
-        self.violations_seen = 0
         self._view = self.controller.view()
         self._view_wall = self._clock()
         if self._view.nodes:

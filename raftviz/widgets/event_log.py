@@ -100,18 +100,16 @@ class DropFold:
     Mutable on purpose: it is the log's own bookkeeping, updated in place as drops arrive.
     """
 
-    __slots__ = ("count", "first", "kinds", "last_ms", "number")
+    __slots__ = ("count", "first", "kinds", "number")
 
     def __init__(self, first: MessageDropped, number: int = 0) -> None:
         self.first = first
         self.count = 1
         self.kinds: list[str] = [first.type]
-        self.last_ms = first.time_ms
         self.number = number  # position in the log since it started (for eviction)
 
     def add(self, drop: MessageDropped) -> None:
         self.count += 1
-        self.last_ms = drop.time_ms
         if drop.type not in self.kinds:
             self.kinds.append(drop.type)
 
