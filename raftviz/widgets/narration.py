@@ -233,9 +233,9 @@ class NarrationPanel(Vertical, can_focus=False):
         current: Text | Table = text
         if self.waiting:
             # A column of its own: the badge is never split over two lines by the wrapping.
-            current = Table.grid(padding=(0, 2), expand=True)
+            current = Table.grid(padding=(0, 2))
             current.add_column(ratio=1, overflow="fold")
-            current.add_column(no_wrap=True, justify="right")
+            current.add_column(no_wrap=True, justify="right", vertical="bottom")
             current.add_row(text, Text(" ‖ space: continue ", palette.badge("raft-timer-urgent")))
         self.query_one("#narration-current", Static).update(current)
 

@@ -33,7 +33,8 @@ class OutputScreen(ModalScreen[None]):
     OutputScreen > #output {
         width: 95%;
         max-width: 140;
-        height: 90%;
+        height: auto;
+        max-height: 90%;
         border: thick $primary;
         background: $surface;
         padding: 0 1;
@@ -43,7 +44,8 @@ class OutputScreen(ModalScreen[None]):
         text-style: bold;
     }
     OutputScreen #output-body {
-        height: 1fr;
+        height: auto;
+        max-height: 80vh;
         overflow-x: auto;
         overflow-y: auto;
     }

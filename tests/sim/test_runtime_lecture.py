@@ -23,10 +23,11 @@ def test_a_typed_expect_answers_whether_it_holds_or_not() -> None:
             await sub.receive()
         do(rt, "expect leader term=1")
         do(rt, "expect leader term=9")
-        while len(notices) < 2:
-            batch = await sub.receive()
-            notices.extend(batch.notices)
-            errors.extend(batch.errors)
+        with trio.move_on_after(60):  # simulated seconds: a bound, not a timing
+            while len(notices) < 2:
+                batch = await sub.receive()
+                notices.extend(batch.notices)
+                errors.extend(batch.errors)
 
     run_with_runtime(body, rt)
     assert notices == [

@@ -392,3 +392,11 @@ async def test_a_long_status_line_stays_one_line_whatever_the_resizes(
         assert layout is not None and layout.level.name != "micro"  # boxed cards
     assert resized[1] == straight[1]
     assert resized[2] == straight[2]
+
+
+async def test_the_flight_percentages_are_whole_at_120_columns(ui: Any, text_of: Text) -> None:
+    async with ui.app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = text_of(ui.app)
+        for percent in ("75%", "31%", "30%", "10%", "88%", "45%"):
+            assert f" {percent}" in screen, percent
