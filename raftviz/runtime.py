@@ -18,9 +18,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 import trio
 
+from raftviz.core.explore.timeline import Timeline, TimelineView
 from raftviz.core.script.executor import CommandFailed, Executor
 from raftviz.core.script.parse import (
     Command,
@@ -28,14 +30,23 @@ from raftviz.core.script.parse import (
     ExpectCmd,
     Located,
     PauseCmd,
+    RaftLogCmd,
+    RaftStateCmd,
     RunCmd,
     RunUntilCmd,
     SayCmd,
+    StatusCmd,
     StepCmd,
     TickCmd,
 )
 from raftviz.core.sim.cluster import ClusterError
-from raftviz.core.sim.events import ClusterView, Event
+from raftviz.core.sim.events import (
+    ClusterView,
+    EntriesChanged,
+    Event,
+    MessageDelivered,
+    StateChanged,
+)
 
 FRAME_S = 1 / 30
 """How often a running simulation publishes at most: a frame at 30 frames per second."""
@@ -90,7 +101,40 @@ class Interrupt:
     """Stop the prompt command in progress (`esc`): what it did so far stays done."""
 
 
-Control = Pause | Resume | StepEvent | StepTick | SetSpeed | Do | Interrupt
+TRAVELS = (
+    "back",  # one position back
+    "forward",  # one position forward: the recorded future, or the next event when live
+    "story-back",  # to the previous story: a role change, a vote, a commit, a crash, a fault
+    "story-forward",
+    "mark-back",  # to the previous `mark`
+    "mark-forward",
+    "start",
+    "end",  # the live end of the branch
+    "undo",  # to just before the last action
+    "position",  # to position `value`
+    "time",  # to the last position at or before simulated time `value`
+    "branch",  # to the live end of branch `value`
+    "delivery",  # forward to just after the next message delivery
+    "change",  # forward to just after the next change of a node's state or log
+)
+
+
+@dataclass(frozen=True)
+class Travel:
+    """Move on the session's timeline (see `TRAVELS`). Going anywhere but forward pauses."""
+
+    where: str
+    value: int = 0
+
+
+Control = Pause | Resume | StepEvent | StepTick | SetSpeed | Do | Interrupt | Travel
+
+ONLY_LOOKS = (ExpectCmd, RaftStateCmd, RaftLogCmd, StatusCmd)
+"""Commands that change nothing: typed while looking at the past, they answer about it
+instead of forking a branch."""
+
+SEARCH_LIMIT = 100_000
+"""Events a step to the next delivery or change looks through before it gives up."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +158,9 @@ class Batch:
     `notices` say how a played script is going (its end, with its checks) and answer a check
     typed at the prompt both ways (``✔ expect leader term=1: holds``), outside the cluster's
     own events so that a saved session replays the very same events; `outputs` are what
-    commands printed.
+    commands printed. `timeline` says where on the session's timeline the view is; `rewound`
+    says the view went back (or far ahead) in time: `events` are then the recent past of the
+    new position, replayed, and what a screen showed before belongs to another time.
     """
 
     events: tuple[Event, ...]
@@ -125,6 +171,8 @@ class Batch:
     coalesced: bool = False
     notices: tuple[str, ...] = ()
     outputs: tuple[Printed, ...] = ()
+    timeline: TimelineView | None = None
+    rewound: bool = False
 
 
 class Subscription:
@@ -143,6 +191,7 @@ class Subscription:
             errors = tuple(e for b in self._queue for e in b.errors) + batch.errors
             notices = tuple(n for b in self._queue for n in b.notices) + batch.notices
             outputs = tuple(o for b in self._queue for o in b.outputs) + batch.outputs
+            rewound = batch.rewound or any(b.rewound for b in self._queue)
             self._queue.clear()
             batch = Batch(
                 (),
@@ -153,6 +202,8 @@ class Subscription:
                 coalesced=True,
                 notices=notices,
                 outputs=outputs,
+                timeline=batch.timeline,
+                rewound=rewound,
             )
         self._queue.append(batch)
         self._ready.set()
@@ -202,8 +253,7 @@ class _Rush:
     tick_node: int = 0
     ticks_left: int = 0
     ticks_done: int = 0
-    tick_line: int = -1  # the recorded line that counts this rush's latest ticks...
-    ticks_in_line: int = 0  # ...and how many it counts
+    batch: int = 16  # ticks per action, grown to fill a frame's work
 
     def progress(self, now_ms: int) -> str:
         if self.tick_node:
@@ -268,8 +318,13 @@ class Runtime:
         self._published_status: tuple[bool, float, int] | None = None
         self.script: tuple[Located, ...] = tuple(script)
         """The script as given (what restarting it plays again)."""
-        self._program = _Program(deque(self.script))
-        self._program.playing = bool(self._program.commands)
+        self.timeline = Timeline(executor)
+        """Every position the session went through, on every branch: the way back."""
+        # The script belongs to the branch it was played on: a branch forked off it plays on
+        # without it, and going back to that branch's live end picks it up where it was.
+        self._programs = {0: _Program(deque(self.script), playing=bool(self.script))}
+        self._drained: list[Event] = []  # events taken from the cluster early, to publish
+        self._rewound = False
         self.lecture = lecture
         self._notices: list[str] = []
         self._outputs: list[Printed] = []
@@ -280,8 +335,6 @@ class Runtime:
         self._meter = _SpeedMeter()
         self._wall_anchor = 0.0
         self._sim_anchor = 0
-        self.recorded: list[str] = [executor.cluster_cmd.to_text()]
-        self._recorded_ms = 0
         executor.on_pause = self._script_pause
 
     # -- the door: synchronous, never blocks
@@ -293,6 +346,10 @@ class Runtime:
         sub = Subscription(limit)
         self._subscribers.append(sub)
         return sub
+
+    @property
+    def _program(self) -> _Program:
+        return self._programs.setdefault(self.timeline.branch, _Program())
 
     @property
     def playing(self) -> bool:
@@ -316,11 +373,14 @@ class Runtime:
         return achieved
 
     def session_script(self) -> str:
-        """The session so far as a script that replays it event for event."""
-        lines = list(self.recorded)
-        if self.cluster.time_ms > self._recorded_ms:
-            lines.append(f"run {self.cluster.time_ms - self._recorded_ms}ms")
-        return "\n".join(lines) + "\n"
+        """The branch on screen, up to the position on screen, as a script that replays it
+        event for event."""
+        return self.timeline.script(self.executor.cluster_cmd.to_text())
+
+    @property
+    def recorded(self) -> list[str]:
+        """The lines of `session_script()`."""
+        return self.session_script().splitlines()
 
     # -- the task
 
@@ -378,7 +438,11 @@ class Runtime:
 
     def _catch_up(self) -> None:
         """Advance simulated time to where wall time says it should be, within a budget. Time
-        flows while running whatever the nodes are doing, even with every one of them crashed."""
+        flows while running whatever the nodes are doing, even with every one of them crashed.
+        In the past, the recorded future plays again, up to the live end."""
+        if not self.timeline.live:
+            self._replay_future()
+            return
         if not self._advance(self._target_ms(), WORK_BUDGET_S, paced=True):
             # Too much to do at this speed: the rest is dropped, not owed, and the speed meter
             # shows what was really achieved.
@@ -420,6 +484,19 @@ class Runtime:
         """Finish every event due at or before now: actions happen between two milliseconds."""
         self.cluster.advance_to(self.cluster.time_ms)
 
+    def _replay_future(self) -> None:
+        """Running while looking at the past: the branch's recorded future plays again, at
+        the speed asked, actions included; at its live end the session goes on live."""
+        tl = self.timeline
+        target = tl.position_at(self._target_ms())
+        limit = tl.cursor + tl.every
+        self._goto(min(target, limit))
+        if target > limit:
+            self._anchor()  # too much to replay at this speed: what is owed is dropped
+        if tl.live:
+            self._anchor()
+            self._play_program()
+
     # -- applying controls
 
     def _apply(self, control: Control) -> None:
@@ -445,75 +522,143 @@ class Runtime:
                 self._meter.reset()
                 self._anchor()
             case StepEvent():
-                self._do(StepCmd())
+                self._forward("forward", 1)
             case StepTick():
                 # One Raft tick of the whole cluster (every node ticks once in it), not the
                 # next tick of any one node, which is barely more than one event.
-                self._advance(self.cluster.time_ms + self.cluster.settings.tick_ms, None)
+                later = self.cluster.time_ms + self.cluster.settings.tick_ms
+                if self.timeline.live:
+                    self._advance(later, None)
+                else:
+                    self._goto(self.timeline.position_at(later))
                 self._anchor()
             case Interrupt():
                 self._finish_rush(interrupted=True)
+            case Travel():
+                self._travel(control)
             case Do(command=command):
                 if not self.paused and self._rush is None:
                     self._catch_up()
                 if isinstance(command, RunCmd | RunUntilCmd | TickCmd):
+                    self.timeline.fork(command.to_text())
                     self._start_rush(command)
                 else:
                     self._do(command)
 
     def _do(self, command: Command, line: int = 0) -> None:
-        """Carry out an action now, between two simulation events, and record it for replay.
-
-        A check typed at the prompt answers both ways, in a notice: holding is news too."""
-        if self._rush is not None and self._rush.tick_node:
-            # Whatever comes next must replay after the ticks done so far, not after them all.
-            self._rush.tick_line = -1
-        at = self._record(command)
-        if isinstance(command, ExpectCmd):
-            problem = self._try(command)
-            text = command.to_text()
-            answer = f"✔ {text}: holds" if problem is None else f"✖ {text}: fails: {problem}"
-            self._notices.append(answer)
-            ok = problem is None
-        else:
-            ok = self._execute(command, line)
-        if not ok:
-            self._unrecord(at, command)
+        """Carry out an action now, between two simulation events, and record it on the
+        timeline (a command that fails stays in the session as a comment). Acting while
+        looking at the past forks a branch there; a mere question answers about the past."""
+        if isinstance(command, StepCmd):
+            self._forward("forward", command.count)
+            return
+        if not self.timeline.live and isinstance(command, ONLY_LOOKS):
+            self._answer(command, line)
+            return
+        self.timeline.act(command, lambda: self._answer(command, line))
         self._after_progress()
         self._anchor()
 
-    # -- recording the session
+    def _answer(self, command: Command, line: int) -> bool:
+        """Carry out a command. A check typed at the prompt answers both ways, in a notice:
+        holding is news too."""
+        if not isinstance(command, ExpectCmd):
+            return self._execute(command, line)
+        problem = self._try(command)
+        text = command.to_text()
+        answer = f"✔ {text}: holds" if problem is None else f"✖ {text}: fails: {problem}"
+        self._notices.append(answer)
+        return problem is None
 
-    def _record(self, command: Command) -> int:
-        """Log an action for the saved session; returns its line. Time passing is recorded as
-        `run` lines between actions, so the run commands themselves are not repeated."""
-        now = self.cluster.time_ms
-        if now > self._recorded_ms:
-            self.recorded.append(f"run {now - self._recorded_ms}ms")
-            self._recorded_ms = now
-        last = self.recorded[-1] if len(self.recorded) > 1 else ""
-        if isinstance(command, StepCmd) and last.startswith("step"):
-            steps = int(last.split()[1]) if " " in last else 1
-            self.recorded[-1] = StepCmd(steps + command.count).to_text()
-        else:
-            self.recorded.append(command.to_text())
-        return len(self.recorded) - 1
+    # -- moving on the timeline
 
-    def _unrecord(self, at: int, command: Command) -> None:
-        """A command that failed stays in the session as a comment, so its replay does not
-        fail again but the reader still sees what was tried."""
-        if isinstance(command, StepCmd):
-            steps = self.recorded[at].split()
-            left = (int(steps[1]) if len(steps) > 1 else 1) - command.count
-            if left > 0:
-                self.recorded[at] = StepCmd(left).to_text()
-            else:
-                del self.recorded[at]
+    def _travel(self, travel: Travel) -> None:
+        tl = self.timeline
+        self._finish_rush(interrupted=True)
+        if travel.where in ("forward", "delivery", "change"):
+            self._forward(travel.where, max(1, travel.value))
             return
-        self.recorded[at] = f"# failed: {command.to_text()}"
+        target, why_not = self._travel_target(travel)
+        if target is None:
+            self._errors.append(why_not)
+            return
+        branch = travel.value if travel.where == "branch" else None
+        if not (branch is None and target == tl.cursor and tl.live):
+            self.paused = True
+        self._goto(target, branch)
 
-    def _after_step(self) -> None:
-        self._recorded_ms = max(self._recorded_ms, self.cluster.time_ms)
+    def _travel_target(self, travel: Travel) -> tuple[int | None, str]:
+        tl = self.timeline
+        here = tl.cursor
+        match travel.where:
+            case "back":
+                return (here - 1 if here else None), "already at the start"
+            case "story-back":
+                return tl.story_before(here), "no earlier story"
+            case "story-forward":
+                return tl.story_after(here), "no later story"
+            case "mark-back":
+                marks = [m.position for m in tl.marks() if m.position < here]
+                return (marks[-1] if marks else None), "no mark before this point"
+            case "mark-forward":
+                marks = [m.position for m in tl.marks() if m.position > here]
+                return (marks[0] if marks else None), "no mark after this point"
+            case "start":
+                return 0, ""
+            case "end":
+                return tl.length, ""
+            case "undo":
+                return tl.last_act(), "no action to undo"
+            case "position":
+                return travel.value, ""
+            case "time":
+                return tl.position_at(travel.value), ""
+            case "branch":
+                branches = tl.view().branches
+                if not 0 <= travel.value < len(branches):
+                    return None, f"no branch {travel.value} (there are {len(branches)})"
+                return branches[travel.value].length, ""
+        raise AssertionError(f"unknown travel {travel.where}")
+
+    def _goto(self, position: int, branch: int | None = None) -> None:
+        """Bring the cluster to a position; the events it replays are published with it."""
+        self._drained.extend(self.cluster.drain())
+        self.timeline.note(self._drained)
+        events, restored = self.timeline.goto(position, branch)
+        if restored:
+            self._drained.clear()
+            self._rewound = True
+        self._drained.extend(events)
+        self._published_status = None
+
+    def _forward(self, kind: str, count: int) -> None:
+        """Step `count` positions forward (`kind` "forward"), or to just after the next
+        delivery or change of state: the recorded future in the past, new events live."""
+        wanted = {"delivery": MessageDelivered, "change": StateChanged | EntriesChanged}.get(kind)
+        self._drained.extend(self.cluster.drain())
+        for _ in range(count if wanted is None else SEARCH_LIMIT):
+            new = self._step_once()
+            if new is None:
+                return
+            if wanted is not None and any(isinstance(e, wanted) for e in new):
+                return
+        if wanted is not None:
+            self._errors.append(f"no {kind} in the next {SEARCH_LIMIT:,} events")
+
+    def _step_once(self) -> list[Event] | None:
+        """One position forward; its events (already queued for publishing), or None if
+        nothing can happen."""
+        tl = self.timeline
+        if tl.live:
+            if not self._execute(StepCmd(), 0):
+                return None
+            new = self.cluster.drain()
+            self._drained.extend(new)
+            return new
+        before = len(self._drained)
+        self._goto(tl.cursor + 1)
+        self._anchor()
+        return self._drained[before:]
 
     def _print(self, text: str) -> None:
         self._outputs.append(Printed(self._printing, text))
@@ -525,9 +670,6 @@ class Runtime:
             self.executor.execute(command)
         except (CommandFailed, ClusterError) as e:
             return str(e)
-        finally:
-            if isinstance(command, StepCmd):
-                self._after_step()
         return None
 
     def _execute(self, command: Command, line: int) -> bool:
@@ -557,6 +699,7 @@ class Runtime:
                     self._do(command)  # fails as it would at once, and is saved as such
                     return
                 self._rush = _Rush(command.to_text(), now, now, tick_node=node, ticks_left=count)
+                self._anchor()
 
     def _rush_condition_holds(self) -> bool:
         rush = self._rush
@@ -574,32 +717,29 @@ class Runtime:
             self._finish_rush(interrupted=False)
 
     def _tick_slice(self, rush: _Rush) -> None:
-        started = time.perf_counter()
-        done = 0
-        try:
-            while rush.ticks_left and time.perf_counter() - started <= WORK_BUDGET_S:
-                self.cluster.tick(rush.tick_node)
-                rush.ticks_left -= 1
-                done += 1
-        except ClusterError as e:
-            self._errors.append(f"{rush.text}: {e}")
-            rush.ticks_left = 0
-        self._record_ticks(rush, done)
+        """A frame's worth of ticks, as one action (consecutive ones are saved as one line):
+        an action typed in between is saved between the ticks done before and after it."""
+        while rush.ticks_left:
+            count = min(rush.batch, rush.ticks_left)
+            started = time.perf_counter()
+            ticks = TickCmd(rush.tick_node, count)
+            if not self.timeline.act(ticks, partial(self._tick, rush, count)):
+                rush.ticks_left = 0
+                break
+            rush.ticks_left -= count
+            rush.ticks_done += count
+            took = time.perf_counter() - started
+            if took > WORK_BUDGET_S / 2:
+                break
+            rush.batch *= 2
         if not rush.ticks_left:
             self._finish_rush(interrupted=False)
 
-    def _record_ticks(self, rush: _Rush, count: int) -> None:
-        """Ticks are actions, saved as they happen: an action typed in between is saved
-        between the ticks done before it and those done after it."""
-        if not count:
-            return
-        rush.ticks_done += count
-        if rush.tick_line == len(self.recorded) - 1:
-            rush.ticks_in_line += count
-            self.recorded[-1] = TickCmd(rush.tick_node, rush.ticks_in_line).to_text()
-        else:
-            rush.tick_line = self._record(TickCmd(rush.tick_node, count))
-            rush.ticks_in_line = count
+    def _tick(self, rush: _Rush, count: int) -> bool:
+        problem = self._try(TickCmd(rush.tick_node, count))
+        if problem is not None:
+            self._errors.append(f"{rush.text}: {problem}")
+        return problem is None
 
     def _finish_rush(self, *, interrupted: bool) -> None:
         rush = self._rush
@@ -640,7 +780,10 @@ class Runtime:
             self._play_program()
 
     def _play_program(self) -> None:
-        """Carry out script commands until one needs time to pass (or pauses)."""
+        """Carry out script commands until one needs time to pass (or pauses). A script plays
+        only at the live end of its branch."""
+        if not self.timeline.live:
+            return
         p = self._program
         while p.commands and p.until_ms is None and p.until is None and not self.paused:
             located = p.commands.popleft()
@@ -654,11 +797,10 @@ class Runtime:
                 if self.executor.check(command.condition) is not None:
                     p.until = command.condition
                     p.deadline_ms = self.cluster.time_ms + command.timeout_ms
+            elif isinstance(command, StepCmd):
+                self._forward("forward", command.count)
             else:
-                at = self._record(command)
-                ok = self._execute(command, located.line)
-                if not ok:
-                    self._unrecord(at, command)
+                ok = self.timeline.act(command, partial(self._execute, command, located.line))
                 if isinstance(command, ExpectCmd):
                     p.checks += 1
                     p.failed += not ok
@@ -683,7 +825,9 @@ class Runtime:
 
     def _publish(self) -> None:
         """Send subscribers what happened since the last batch - if anything did."""
-        events = tuple(self.cluster.drain())
+        events = (*self._drained, *self.cluster.drain())
+        self._drained.clear()
+        self.timeline.note(events)
         # Time passing and ticks change the cluster (clock, election timers) without events.
         status = (self.paused, self.speed, self.cluster.time_ms)
         quiet = not (events or self._errors or self._notices or self._outputs)
@@ -699,7 +843,16 @@ class Runtime:
         self._notices.clear()
         self._outputs.clear()
         batch = Batch(
-            events, view, self.paused, self.speed, errors, notices=notices, outputs=outputs
+            events,
+            view,
+            self.paused,
+            self.speed,
+            errors,
+            notices=notices,
+            outputs=outputs,
+            timeline=self.timeline.view(),
+            rewound=self._rewound,
         )
+        self._rewound = False
         for sub in self._subscribers:
             sub.offer(batch)

@@ -123,14 +123,15 @@ class Executor:
     def execute(self, command: Command) -> None:
         """Carry out one command; raises CommandFailed or ClusterError when it cannot.
 
-        Every command but `step` first finishes the events due at or before now: actions happen
-        between two milliseconds, never between two events of the same one. That is what lets
-        the TUI (whose keys arrive at any moment) and `raftviz run` of its saved session agree
-        event for event; `step` is the one way to stop inside a millisecond, and it is saved.
+        Every command first finishes the events due at or before now: actions happen between
+        two milliseconds, never between two events of the same one. That is what lets the TUI
+        (whose keys arrive at any moment) and `raftviz run` of its saved session agree event for
+        event. `step` is the one way to stop inside a millisecond, and it is saved: what follows
+        it acts right there, before the rest of that millisecond.
         """
         c = self.cluster
         if not isinstance(command, StepCmd):
-            c.advance_to(c.time_ms)
+            c.settle()
         match command:
             case StepCmd(count=count):
                 for _ in range(count):

@@ -9,7 +9,8 @@ decides the order of everything, so the same seed and commands give the same run
 
 Every change is reported as an immutable event (see `events.py`); with `stories=True` every
 Raft decision is also reported as a `Story` (see `story.py`). `view()` gives a plain snapshot
-for screens; `snapshot()`/`restore()` let a UI rewind.
+for screens; `snapshot()`/`restore()` let a timeline rewind, and `on_step` tells it of every
+event processed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import copy
 import heapq
 import random
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from raftviz.core.raft.decision import Decision
@@ -114,6 +117,12 @@ class Cluster:
         self.stories = stories
         self.rng = random.Random(s.seed)
         self.time_ms = 0
+        # True after `step_event()` until the next `advance_to()`: the clock stopped inside a
+        # millisecond, with events of it still to come, and the next action must not run them.
+        self.stepped = False
+        # Called after every event processed (a tick, a delivery), with its time: how a
+        # timeline counts positions. Never copied into a snapshot.
+        self.on_step: Callable[[int], None] | None = None
         self._seq = 0  # orders scheduled items at the same time
         self._event_seq = 0
         self._heap: list[tuple[int, int, int, int, int]] = []
@@ -173,6 +182,11 @@ class Cluster:
     def narrate(self, text: str, mark: bool = False) -> None:
         """A script's `say` (or `mark`) line, in the event stream where it happened."""
         self._emit(Narration, text, mark)
+
+    @property
+    def event_seq(self) -> int:
+        """The sequence number of the latest event emitted."""
+        return self._event_seq
 
     def drain(self) -> list[Event]:
         """Hand over the events produced since the last call."""
@@ -310,6 +324,7 @@ class Cluster:
         if self.next_time() is None:
             return False
         self._run_next()
+        self.stepped = True
         return True
 
     def _run_next(self) -> None:
@@ -323,6 +338,8 @@ class Cluster:
             self._process(node)
         else:
             self._deliver(self.flights[a])
+        if self.on_step is not None:
+            self.on_step(time)
 
     def step_tick(self) -> bool:
         """Process scheduled things up to and including the next node tick."""
@@ -343,6 +360,14 @@ class Cluster:
                 break
             self._run_next()
         self.time_ms = max(self.time_ms, time_ms)
+        self.stepped = False
+
+    def settle(self) -> None:
+        """Finish the events due at or before now, unless the clock was stopped inside this
+        millisecond on purpose (by `step_event`): actions happen between two milliseconds, or
+        exactly where a user stepped to."""
+        if not self.stepped:
+            self.advance_to(self.time_ms)
 
     # ------------------------------------------------------------------ lookups
 
@@ -653,9 +678,24 @@ class Cluster:
             self._events = events
 
     def restore(self, snap: Cluster) -> None:
-        """Become a copy of `snap` (which stays usable for further restores)."""
+        """Become a copy of `snap` (which stays usable for further restores); whoever listens
+        to `on_step` goes on listening."""
+        hook = self.on_step
         self.__dict__.update(copy.deepcopy(snap).__dict__)
         self._relay.cluster = self
+        self.on_step = hook
+
+    def footprint(self) -> int:
+        """About how many bytes a snapshot of the cluster holds: the containers a deep copy
+        duplicates (entries and messages are immutable and shared, so they do not count)."""
+        size = sys.getsizeof
+        c = self.checker
+        total = 64 * 1024 + size(self._heap) + size(self.flights) + size(c.prefixes)
+        total += size(c.committed) + size(c.applied) + sum(size(x) for x in c.chains.values())
+        for node in self.nodes.values():
+            log = node.raw.raft.raft_log
+            total += size(node.raw.storage._ents) + size(log.unstable.entries) + size(node.kv)
+        return total
 
     def __deepcopy__(self, memo: dict[int, object]) -> Cluster:
         clone = Cluster.__new__(Cluster)
@@ -663,5 +703,8 @@ class Cluster:
         # The copy's nodes must log into the copy: give it its own relay before they are copied.
         memo[id(self._relay)] = _Relay(clone)
         for k, v in self.__dict__.items():
-            clone.__dict__[k] = v if k == "settings" else copy.deepcopy(v, memo)
+            if k == "on_step":
+                clone.__dict__[k] = None
+            else:
+                clone.__dict__[k] = v if k == "settings" else copy.deepcopy(v, memo)
         return clone
