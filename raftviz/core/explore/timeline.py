@@ -365,7 +365,12 @@ class Timeline:
             c.restore(snap.cluster)
         self._replay(start, position)
         self.cursor = position
-        if position == len(b.times):
+        # The clock stands where the next thing happened: an action just before it was taken
+        # (so undoing one shows the very moment before it), the live end where it was left.
+        following = b.acts.get(position)
+        if following is not None:
+            c.time_ms, c.stepped = following.time_ms, following.stepped
+        elif position == len(b.times):
             c.time_ms = max(c.time_ms, b.end_ms)
             c.stepped = b.end_stepped
         return c.drain(), restored
@@ -442,7 +447,7 @@ class Timeline:
             else:
                 out.append(command.to_text())
                 last_tick = None
-        if self.live:
+        if self.live or self.cursor in b.acts:
             flush(self.cluster.time_ms, self.cluster.stepped)
         elif group:
             flush(group[-1], True)
