@@ -25,6 +25,7 @@ from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -36,6 +37,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from raftviz.controller import AppService, Controller, clamp_speed
+from raftviz.core.explore.timeline import TimelineView
 from raftviz.core.raft.logline import Level
 from raftviz.core.sim.events import (
     ClusterView,
@@ -53,6 +55,7 @@ from raftviz.themes import (
     register_themes,
     theme_variable_defaults,
 )
+from raftviz.widgets.choices import ChoiceScreen
 from raftviz.widgets.cluster_map import ClusterMap, DropMark
 from raftviz.widgets.command_palette import SafeCommandPalette
 from raftviz.widgets.event_log import STORY, EventLog, LogView
@@ -68,6 +71,7 @@ from raftviz.widgets.output import OutputScreen
 from raftviz.widgets.palette import node_label
 from raftviz.widgets.prompt import PromptScreen
 from raftviz.widgets.status_bar import StatusBar, StatusInfo
+from raftviz.widgets.timeline_strip import TimelineStrip
 
 __all__ = [
     "ClusterUpdated",
@@ -117,7 +121,13 @@ class ClusterUpdated(Message):
     """
 
     def __init__(
-        self, view: ClusterView, events: Sequence[Event] = (), *, generation: int = 0
+        self,
+        view: ClusterView,
+        events: Sequence[Event] = (),
+        *,
+        generation: int = 0,
+        timeline: TimelineView | None = None,
+        undone_after: int | None = None,
     ) -> None:
         super().__init__()
         self.view = view
@@ -125,12 +135,22 @@ class ClusterUpdated(Message):
         self.generation = generation
         """Which run it comes from (the controller's `generation`): a new scenario's cluster
         never mixes with the previous one's."""
+        self.timeline = timeline
+        self.undone_after = undone_after
+        """Set when the view went back in time: events shown with a later sequence number
+        were undone (see `raftviz.runtime.Batch`)."""
 
     def can_replace(self, message: Message) -> bool:
         if not isinstance(message, ClusterUpdated):
             return False
-        if self.events and self.generation == message.generation:
-            message.events = (self.events + message.events)[-MAX_CARRIED_EVENTS:]
+        if self.generation == message.generation:
+            older = self.events
+            if message.undone_after is not None:
+                older = tuple(e for e in older if e.seq <= message.undone_after)
+            if older:
+                message.events = (older + message.events)[-MAX_CARRIED_EVENTS:]
+            if self.undone_after is not None:
+                message.undone_after = min(self.undone_after, message.undone_after or 1 << 62)
         return True
 
 
@@ -218,7 +238,25 @@ KEY_HELP: dict[str, str] = {
     "interrupt": "stop a long command typed at the prompt (run 10m, tick 1 count=5000); "
     "with none, hide the note under the narration",
     "quit": "quit",
+    "travel('back')": "timeline: back one event (pauses; the future is kept)",
+    "travel('forward')": "timeline: forward one event (the recorded future, or the next event)",
+    "travel('story-back')": "timeline: back to the previous story (a role change, a vote, a "
+    "commit, a crash, a fault)",
+    "travel('story-forward')": "timeline: forward to the next story",
+    "travel('delivery')": "step to just after the next message delivery",
+    "travel('change')": "step to just after the next change of a node's state or log",
+    "travel('mark-back')": "timeline: back to the previous mark",
+    "travel('mark-forward')": "timeline: forward to the next mark",
+    "travel('start')": "timeline: to the start of the session",
+    "travel('end')": "timeline: back to the live end",
+    "travel('undo')": "undo: back to just before the last action (acting then starts a branch)",
+    "branches": "branches of this session: go to another one's live end",
 }
+
+
+def key_help_text(action: str, fallback: str) -> str:
+    """What a key's action does, in words: its own entry, else its action's."""
+    return KEY_HELP.get(action) or KEY_HELP.get(action.split("(")[0], fallback)
 
 
 class MainScreen(Screen[None]):
@@ -235,6 +273,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
+        yield TimelineStrip(id="timeline")
         yield NarrationBar(id="narration")
         with Horizontal(id="body"):
             with Vertical(id="left"):
@@ -284,6 +323,44 @@ class RaftvizApp(App[int]):
         Binding("o", "scenarios", "Lessons"),
         Binding("full_stop", "step_event", "Step", key_display="."),
         Binding("comma", "step_tick", "Tick", key_display=",", show=False),
+        Binding(
+            "left_square_bracket", "travel('back')", "Back one event", key_display="[", show=False
+        ),
+        Binding(
+            "right_square_bracket",
+            "travel('forward')",
+            "Forward one event",
+            key_display="]",
+            show=False,
+        ),
+        Binding(
+            "left_curly_bracket",
+            "travel('story-back')",
+            "Previous story",
+            key_display="{",
+            show=False,
+        ),
+        Binding(
+            "right_curly_bracket",
+            "travel('story-forward')",
+            "Next story",
+            key_display="}",
+            show=False,
+        ),
+        Binding(
+            "greater_than_sign",
+            "travel('delivery')",
+            "To next delivery",
+            key_display=">",
+            show=False,
+        ),
+        Binding("semicolon", "travel('change')", "To next change", key_display=";", show=False),
+        Binding("m", "travel('mark-back')", "Previous mark", show=False),
+        Binding("apostrophe", "travel('mark-forward')", "Next mark", key_display="'", show=False),
+        Binding("home", "travel('start')", "To the start", show=False),
+        Binding("end", "travel('end')", "Back to live", show=False),
+        Binding("u", "travel('undo')", "Undo", show=False),
+        Binding("b", "branches", "Branches", show=False),
         Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
         Binding("minus", "slower", "Slower", key_display="-"),
         Binding("1", "select(1)", "Select", key_display="1-9", show=False),
@@ -334,6 +411,7 @@ class RaftvizApp(App[int]):
             raise ValueError(f"unknown theme {theme!r} (raftviz themes: {names})")
         self.theme = theme
         self._view: ClusterView | None = None
+        self._timeline: TimelineView | None = None
         self._view_wall = clock()
         self._drops: list[DropMark] = []
         self._timer: Timer | None = None
@@ -405,6 +483,10 @@ class RaftvizApp(App[int]):
             return  # exiting, or a late batch of the run before the current one
         self._view = message.view
         self._view_wall = self._clock()
+        if message.timeline is not None:
+            self._timeline = message.timeline
+        if message.undone_after is not None:
+            self._undo_after(message.undone_after, message.view.time_ms)
         if message.events:
             self._ingest(message.events)
         if self._view.nodes and self.selected not in {n.id for n in self._view.nodes}:
@@ -443,6 +525,14 @@ class RaftvizApp(App[int]):
         self.push_screen(screen)
         for command, text in message.outputs[1:]:
             screen.add(command, text)
+
+    def _undo_after(self, seq: int, now_ms: int) -> None:
+        """The view went back in time: forget what was shown of the undone future."""
+        main = self._main()
+        if main is None:
+            return
+        main.query_one(EventLog).undo_after(seq)
+        self._drops = [d for d in self._drops if d.time_ms <= now_ms]
 
     def _ingest(self, events: Sequence[Event]) -> None:
         """Feed the bounded histories: event log, drop marks, narration, violations."""
@@ -566,6 +656,7 @@ class RaftvizApp(App[int]):
         flights.update_flights(view.flights, now)
         flights.border_title = f"In flight · {len(view.flights)}"
         main.query_one(NarrationBar).set_waiting(self.paused and self.controller.script_waiting)
+        main.query_one(TimelineStrip).update_timeline(self._timeline)
         if isinstance(self.screen, InspectorScreen):
             self.screen.update_view(view)
         self._update_animation()
@@ -761,6 +852,54 @@ class RaftvizApp(App[int]):
         self.controller.step_event()
         self._render_view()
 
+    def action_travel(self, where: str) -> None:
+        """Move on the timeline; stepping forward pauses first, like `.`; the runtime pauses
+        for every other move."""
+        if where in ("forward", "delivery", "change"):
+            self._pause_for_step()
+        else:
+            self._wanted_paused = True
+        self.controller.travel(where)
+        self._render_view()
+
+    def on_timeline_strip_jump(self, message: TimelineStrip.Jump) -> None:
+        self._wanted_paused = True
+        self.controller.travel("time", message.time_ms)
+
+    def action_branches(self) -> None:
+        """The branches of this session: choose one to see its live end."""
+        timeline = self._timeline
+        if timeline is None:
+            return
+        options = []
+        for b in timeline.branches:
+            label = Text(f"{b.number}  ", "bold")
+            label.append(b.name, "bold")
+            where = (
+                "the session as it began"
+                if b.parent is None
+                else (f"forked from branch {b.parent} at event {b.fork:,}")
+            )
+            label.append(f"  ·  {b.length:,} events  ·  {where}")
+            if b.number == timeline.branch:
+                label.append("  (on screen)", "italic")
+            options.append((str(b.number), label))
+        self.push_screen(
+            ChoiceScreen(
+                "Branches: acting while looking at the past starts a new one",
+                options,
+                "↑/↓ choose · enter go to its live end · esc close",
+                highlighted=timeline.branch,
+                keys="b",
+            ),
+            self._branch_chosen,
+        )
+
+    def _branch_chosen(self, choice: str | None) -> None:
+        if choice is not None:
+            self._wanted_paused = True
+            self.controller.travel("branch", int(choice))
+
     def action_step_tick(self) -> None:
         self._pause_for_step()
         self.controller.step_tick()
@@ -939,11 +1078,13 @@ class RaftvizApp(App[int]):
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding) or _alias(binding):
                 continue  # 2-9 are listed as "1-9"
-            action = binding.action.split("(")[0]
             rows.append(
-                (binding.key_display or binding.key, KEY_HELP.get(action, binding.description))
+                (
+                    binding.key_display or binding.key,
+                    key_help_text(binding.action, binding.description),
+                )
             )
-            if action == "select":
+            if binding.action.startswith("select("):
                 rows.append(("tab", KEY_HELP["select_next"]))
         rows.append(("ctrl+p", "command palette: every action, and the theme switcher"))
         return rows
@@ -985,7 +1126,7 @@ class RaftvizApp(App[int]):
         for keys, title, action in _palette_entries():
             yield SystemCommand(
                 f"{title} ({keys})",
-                KEY_HELP.get(action.split("(")[0], title),
+                key_help_text(action, title),
                 partial(self.run_action, action),
             )
         yield SystemCommand(

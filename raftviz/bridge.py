@@ -33,6 +33,7 @@ from raftviz.runtime import (
     SetSpeed,
     StepEvent,
     StepTick,
+    Travel,
 )
 from raftviz.scenarios import is_builtin
 
@@ -112,6 +113,9 @@ class TrioBridge:
 
     def step_tick(self) -> None:
         self._control(StepTick())
+
+    def travel(self, where: str, value: int = 0) -> None:
+        self._control(Travel(where, value))
 
     def set_speed(self, x: float) -> None:
         self._control(SetSpeed(x))
@@ -228,7 +232,15 @@ class TrioBridge:
                 if generation != self.generation:
                     nursery.cancel_scope.cancel()  # swapped: this runtime is done
                     return
-                app.post_message(ClusterUpdated(batch.view, batch.events, generation=generation))
+                app.post_message(
+                    ClusterUpdated(
+                        batch.view,
+                        batch.events,
+                        generation=generation,
+                        timeline=batch.timeline,
+                        undone_after=batch.undone_after,
+                    )
+                )
                 if batch.notices or batch.outputs:
                     outputs = tuple((o.command, o.text) for o in batch.outputs)
                     app.post_message(RuntimeNotes(batch.notices, outputs, generation=generation))

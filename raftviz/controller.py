@@ -94,6 +94,12 @@ class Controller(Protocol):
         """While paused: advance simulated time by one Raft tick (every event up to it)."""
         ...
 
+    def travel(self, where: str, value: int = 0) -> None:
+        """Move on the session's timeline: back or forward one event, to a story, a mark,
+        the start or the live end, undo the last action, a position, a time or a branch
+        (`raftviz.runtime.TRAVELS`). Going back pauses."""
+        ...
+
     def set_speed(self, x: float) -> None:
         """Change the simulated/wall time ratio."""
         ...

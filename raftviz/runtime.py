@@ -158,9 +158,9 @@ class Batch:
     `notices` say how a played script is going (its end, with its checks) and answer a check
     typed at the prompt both ways (``✔ expect leader term=1: holds``), outside the cluster's
     own events so that a saved session replays the very same events; `outputs` are what
-    commands printed. `timeline` says where on the session's timeline the view is; `rewound`
-    says the view went back (or far ahead) in time: `events` are then the recent past of the
-    new position, replayed, and what a screen showed before belongs to another time.
+    commands printed. `timeline` says where on the session's timeline the view is;
+    `undone_after` is set when the view went back in time (or to another branch): every event
+    shown before with a later sequence number was undone, and `events` follow it.
     """
 
     events: tuple[Event, ...]
@@ -172,7 +172,7 @@ class Batch:
     notices: tuple[str, ...] = ()
     outputs: tuple[Printed, ...] = ()
     timeline: TimelineView | None = None
-    rewound: bool = False
+    undone_after: int | None = None
 
 
 class Subscription:
@@ -191,7 +191,7 @@ class Subscription:
             errors = tuple(e for b in self._queue for e in b.errors) + batch.errors
             notices = tuple(n for b in self._queue for n in b.notices) + batch.notices
             outputs = tuple(o for b in self._queue for o in b.outputs) + batch.outputs
-            rewound = batch.rewound or any(b.rewound for b in self._queue)
+            undone = [b.undone_after for b in (*self._queue, batch) if b.undone_after is not None]
             self._queue.clear()
             batch = Batch(
                 (),
@@ -203,7 +203,7 @@ class Subscription:
                 notices=notices,
                 outputs=outputs,
                 timeline=batch.timeline,
-                rewound=rewound,
+                undone_after=min(undone, default=None),
             )
         self._queue.append(batch)
         self._ready.set()
@@ -324,7 +324,7 @@ class Runtime:
         # without it, and going back to that branch's live end picks it up where it was.
         self._programs = {0: _Program(deque(self.script), playing=bool(self.script))}
         self._drained: list[Event] = []  # events taken from the cluster early, to publish
-        self._rewound = False
+        self._undone_after: int | None = None  # see Batch
         self.lecture = lecture
         self._notices: list[str] = []
         self._outputs: list[Printed] = []
@@ -624,10 +624,11 @@ class Runtime:
         """Bring the cluster to a position; the events it replays are published with it."""
         self._drained.extend(self.cluster.drain())
         self.timeline.note(self._drained)
-        events, restored = self.timeline.goto(position, branch)
-        if restored:
-            self._drained.clear()
-            self._rewound = True
+        events, undone_after = self.timeline.goto(position, branch)
+        if undone_after is not None:
+            self._drained = [e for e in self._drained if e.seq <= undone_after]
+            if self._undone_after is None or undone_after < self._undone_after:
+                self._undone_after = undone_after
         self._drained.extend(events)
         self._published_status = None
 
@@ -851,8 +852,8 @@ class Runtime:
             notices=notices,
             outputs=outputs,
             timeline=self.timeline.view(),
-            rewound=self._rewound,
+            undone_after=self._undone_after,
         )
-        self._rewound = False
+        self._undone_after = None
         for sub in self._subscribers:
             sub.offer(batch)

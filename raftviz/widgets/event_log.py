@@ -382,6 +382,14 @@ class EventLog(Widget, can_focus=True):
         self._update_title()
         self._changed()
 
+    def undo_after(self, seq: int) -> None:
+        """Time went back: forget the events after `seq`, which no longer happened."""
+        if self._history and self._history[-1].seq > seq:
+            kept = [e for e in self._history if e.seq <= seq]
+            self._history.clear()
+            self._history.extend(kept)
+            self.rewrite()
+
     @property
     def history(self) -> tuple[Event, ...]:
         return tuple(self._history)

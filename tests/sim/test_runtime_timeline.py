@@ -51,7 +51,7 @@ def test_back_fifty_then_forward_fifty_through_the_runtime_gives_the_same_state(
     run_with_runtime(body, rt)
     past = states["past"]
     assert past.timeline is not None and past.timeline.position == past.timeline.length - 50
-    assert past.paused and past.rewound
+    assert past.paused and past.undone_after is not None
     assert rt.timeline.live and rt.cluster.view() == states["live"]
 
 

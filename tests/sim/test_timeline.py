@@ -137,6 +137,22 @@ def test_acting_in_the_past_forks_a_branch_and_keeps_the_old_future() -> None:
     assert tl.cluster.view() == old_end
 
 
+def test_going_back_says_which_events_shown_before_still_hold() -> None:
+    tl = _new()
+    c = tl.cluster
+    c.advance_to(3000)
+    tl.note(c.drain())
+    middle = tl.cursor // 2
+    seq_then = c.event_seq
+    events, undone_after = tl.goto(middle)
+    assert events == [] and undone_after is not None and undone_after < seq_then
+    events, undone_after = tl.goto(middle + 5)  # forward: news, nothing undone
+    assert undone_after is None and events and events[0].seq > 0
+    _act(tl, "crash 1")  # a branch off the middle
+    events, undone_after = tl.goto(tl.length + 10**6, branch=0)
+    assert undone_after is not None and all(e.seq > undone_after for e in events)
+
+
 def test_undo_goes_back_to_just_before_the_last_action() -> None:
     tl = _new()
     tl.cluster.advance_to(2000)

@@ -191,6 +191,11 @@ class FakeController:
         self.calls.append(("step_tick",))
         self._advance(100)
 
+    def travel(self, where: str, value: int = 0) -> None:
+        self.calls.append(("travel", where, value))
+        if where != "forward":
+            self.paused = True
+
     def set_speed(self, x: float) -> None:
         self.calls.append(("set_speed", x))
         self.speed = x

@@ -342,10 +342,13 @@ class Timeline:
 
     # ------------------------------------------------------------------ travelling
 
-    def goto(self, position: int, branch: int | None = None) -> tuple[list[Event], bool]:
-        """Bring the cluster to `position` of `branch` (this one by default). Returns the
-        events the replay produced and whether it started over from a snapshot (then those
-        events are the recent past, not news)."""
+    def goto(self, position: int, branch: int | None = None) -> tuple[list[Event], int | None]:
+        """Bring the cluster to `position` of `branch` (this one by default).
+
+        Returns the events a screen needs, and `undone_after`: None when the move only went
+        forward (the events are news), else the sequence number of the last event shown before
+        that still holds; every later one was undone, and the events returned follow it."""
+        old_branch, old_cursor = self._current, self.cursor
         if branch is not None and branch != self._current:
             self._leave_live_end()
             self._current = branch
@@ -354,16 +357,15 @@ class Timeline:
         b = self._b
         position = max(0, min(position, len(b.times)))
         if position == self.cursor:
-            return [], False
+            return [], None
         self._leave_live_end()
         c = self.cluster
         c.drain()
         snap = b.snapshots[bisect_right([s.position for s in b.snapshots], position) - 1]
-        restored = not (snap.position <= self.cursor <= position)
-        start = snap.position if restored else self.cursor
-        if restored:
+        onward = 0 <= self.cursor <= position and position - self.cursor <= self.every
+        if not onward:
             c.restore(snap.cluster)
-        self._replay(start, position)
+        self._replay(self.cursor if onward else snap.position, position)
         self.cursor = position
         # The clock stands where the next thing happened: an action just before it was taken
         # (so undoing one shows the very moment before it), the live end where it was left.
@@ -373,7 +375,32 @@ class Timeline:
         elif position == len(b.times):
             c.time_ms = max(c.time_ms, b.end_ms)
             c.stepped = b.end_stepped
-        return c.drain(), restored
+        events = c.drain()
+        if onward and old_branch == self._current:
+            return events, None
+        kept = min(old_cursor, position, self._shared(old_branch, self._current))
+        undone_after = self._seq_at(kept)
+        return [e for e in events if e.seq > undone_after], undone_after
+
+    def _seq_at(self, position: int) -> int:
+        return self._b.seqs[position - 1] if position > 0 else self._base_seq
+
+    def _shared(self, a: int, b: int) -> int:
+        """How many first positions branches `a` and `b` have in common."""
+
+        def lineage(n: int) -> dict[int, int]:
+            shared: dict[int, int] = {}
+            reach = len(self._branches[n].times)
+            while True:
+                branch = self._branches[n]
+                shared[n] = reach
+                if branch.parent is None:
+                    return shared
+                reach = min(reach, branch.fork)
+                n = branch.parent
+
+        of_a, of_b = lineage(a), lineage(b)
+        return max(min(of_a[n], of_b[n]) for n in of_a.keys() & of_b.keys())
 
     def _leave_live_end(self) -> None:
         if self.cursor == len(self._b.times):
