@@ -160,6 +160,27 @@ def test_back_to_auto_a_waiting_message_arrives_when_due_or_at_once() -> None:
     assert arrived[late.flight] == max(late.deliver_ms, early.deliver_ms)
 
 
+def test_waiting_messages_alone_never_make_time_wait_for_them() -> None:
+    """Without ticks, messages waiting for a command are all there is: nothing is scheduled,
+    so a step says so and a `run until` gives up at once rather than spin."""
+    executor, _, _ = play(
+        """
+        cluster nodes=3 auto-tick=false
+        set delivery=manual
+        campaign 1
+        hold 1->2
+        step
+        run until leader
+        """
+    )
+    assert executor.cluster.next_time() is None and executor.cluster.peek() is None
+    assert failures(executor) == [
+        "step: nothing is scheduled to happen",
+        "run until leader: nothing left to happen: expected a leader, got none",
+    ]
+    assert len(executor.cluster.flights) == 2 and executor.cluster.time_ms == 60_000
+
+
 def test_a_hand_delivered_message_still_meets_the_network() -> None:
     c = Cluster(Settings(nodes=3, seed=1, auto_tick=False, prevote=False))
     c.set_delivery(manual=True)
