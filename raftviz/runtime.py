@@ -25,6 +25,7 @@ import trio
 from raftviz.core.explore.timeline import Timeline, TimelineView
 from raftviz.core.script.executor import CommandFailed, Executor
 from raftviz.core.script.parse import (
+    BreakCmd,
     Command,
     Condition,
     ExpectCmd,
@@ -38,6 +39,7 @@ from raftviz.core.script.parse import (
     StatusCmd,
     StepCmd,
     TickCmd,
+    UnbreakCmd,
 )
 from raftviz.core.sim.cluster import ClusterError
 from raftviz.core.sim.events import (
@@ -132,6 +134,11 @@ Control = Pause | Resume | StepEvent | StepTick | SetSpeed | Do | Interrupt | Tr
 ONLY_LOOKS = (ExpectCmd, RaftStateCmd, RaftLogCmd, StatusCmd)
 """Commands that change nothing: typed while looking at the past, they answer about it
 instead of forking a branch."""
+
+SETTINGS = (BreakCmd, UnbreakCmd)
+"""Commands that set how the session is watched, not what the cluster does: they take no
+place on the timeline (going back does not undo a breakpoint), and a saved session lists the
+breakpoints set at its end, first."""
 
 SEARCH_LIMIT = 100_000
 """Events a step to the next delivery or change looks through before it gives up."""
@@ -336,6 +343,7 @@ class Runtime:
         self._wall_anchor = 0.0
         self._sim_anchor = 0
         executor.on_pause = self._script_pause
+        executor.on_break = self._break_hit
 
     # -- the door: synchronous, never blocks
 
@@ -375,7 +383,8 @@ class Runtime:
     def session_script(self) -> str:
         """The branch on screen, up to the position on screen, as a script that replays it
         event for event."""
-        return self.timeline.script(self.executor.cluster_cmd.to_text())
+        breaks = [f"break {b.condition.to_text()}" for b in self.executor.breakpoints]
+        return self.timeline.script("\n".join([self.executor.cluster_cmd.to_text(), *breaks]))
 
     @property
     def recorded(self) -> list[str]:
@@ -474,6 +483,8 @@ class Runtime:
             else:
                 cluster.step_event()
                 self._after_progress()
+                if self.executor.breakpoints and self.executor.check_breakpoints():
+                    return False  # paused right at the event that made it hold
             stop = (paced and self.paused) or self._rush_condition_holds()
             if stop or (budget is not None and clock() - started > budget):
                 self._settle()
@@ -552,7 +563,9 @@ class Runtime:
         if isinstance(command, StepCmd):
             self._forward("forward", command.count)
             return
-        if not self.timeline.live and isinstance(command, ONLY_LOOKS):
+        if isinstance(command, SETTINGS) or (
+            not self.timeline.live and isinstance(command, ONLY_LOOKS)
+        ):
             self._answer(command, line)
             return
         self.timeline.act(command, lambda: self._answer(command, line))
@@ -625,6 +638,7 @@ class Runtime:
         self._drained.extend(self.cluster.drain())
         self.timeline.note(self._drained)
         events, undone_after = self.timeline.goto(position, branch)
+        self.executor.breakpoints_hit()  # what holds here is the start, not news
         if undone_after is not None:
             self._drained = [e for e in self._drained if e.seq <= undone_after]
             if self._undone_after is None or undone_after < self._undone_after:
@@ -761,6 +775,12 @@ class Runtime:
     def _script_pause(self) -> None:
         self.paused = True
 
+    def _break_hit(self, text: str) -> None:
+        """A breakpoint fired: pause right there, and say which one."""
+        self._notices.append(f"⏸ {text}")
+        self.paused = True
+        self._finish_rush(interrupted=True)
+
     def _after_progress(self) -> None:
         p = self._program
         now = self.cluster.time_ms
@@ -800,6 +820,8 @@ class Runtime:
                     p.deadline_ms = self.cluster.time_ms + command.timeout_ms
             elif isinstance(command, StepCmd):
                 self._forward("forward", command.count)
+            elif isinstance(command, SETTINGS):
+                self._execute(command, located.line)
             else:
                 ok = self.timeline.act(command, partial(self._execute, command, located.line))
                 if isinstance(command, ExpectCmd):

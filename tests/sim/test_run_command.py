@@ -34,6 +34,7 @@ def test_the_issue_s_scenarios_are_all_shipped() -> None:
         "no-prevote-rejoin.raft",
         "transfer-catchup.raft",
         "one-way-cut.raft",
+        "late-vote.raft",
     }
 
 

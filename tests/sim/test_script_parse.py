@@ -21,6 +21,7 @@ from raftviz.core.script.parse import (
     MSG_TYPES,
     ROLES,
     AlignTimersCmd,
+    BreakCmd,
     CampaignCmd,
     ClusterCmd,
     Command,
@@ -30,11 +31,16 @@ from raftviz.core.script.parse import (
     Converged,
     CrashCmd,
     CutCmd,
+    DeliverCmd,
     DeliverMsgsCmd,
+    DropCmd,
+    DuplicateCmd,
     ExpectCmd,
     ForgetLeaderCmd,
     HasLeader,
+    HasViolations,
     HealCmd,
+    HoldCmd,
     IsolateCmd,
     KvIs,
     LeaderIs,
@@ -49,6 +55,7 @@ from raftviz.core.script.parse import (
     RaftLogCmd,
     RaftStateCmd,
     RejoinCmd,
+    ReleaseCmd,
     RestartCmd,
     RoleIs,
     RunCmd,
@@ -65,6 +72,7 @@ from raftviz.core.script.parse import (
     TickElectionCmd,
     TickHeartbeatCmd,
     TransferLeadershipCmd,
+    UnbreakCmd,
     load_script,
     parse_command,
     parse_script,
@@ -94,6 +102,14 @@ PARSED: list[tuple[str, Command]] = [
     ("stabilize", StabilizeCmd()),
     ("deliver-msgs 2", DeliverMsgsCmd(2)),
     ("deliver-msgs 2 type=MsgVoteResp", DeliverMsgsCmd(2, "MsgVoteResp")),
+    ("deliver 1->3", DeliverCmd(1, 3)),
+    ("deliver 1->3 MsgApp", DeliverCmd(1, 3, "MsgApp")),
+    ("deliver 1->3 MsgApp 2", DeliverCmd(1, 3, "MsgApp", 2)),
+    ("deliver leader->3 2", DeliverCmd("leader", 3, None, 2)),
+    ("drop 2->1 MsgVoteResp", DropCmd(2, 1, "MsgVoteResp")),
+    ("duplicate 1->2 MsgHeartbeat", DuplicateCmd(1, 2, "MsgHeartbeat")),
+    ("hold 1->3", HoldCmd(1, 3)),
+    ("release 1->3 MsgApp 1", ReleaseCmd(1, 3, "MsgApp", 1)),
     ("campaign 1", CampaignCmd(1)),
     ("tick 3", TickCmd(3)),
     ("tick 3 count=4", TickCmd(3, 4)),
@@ -127,7 +143,13 @@ PARSED: list[tuple[str, Command]] = [
     ("heal", HealCmd()),
     ("set loss=0.1", SetCmd(loss=0.1)),
     ("set dup=1 latency=(1s, 2s)", SetCmd(dup=1.0, latency_ms=(1000, 2000))),
+    ("set delivery=manual", SetCmd(delivery="manual")),
+    ("set loss=0 delivery=auto", SetCmd(loss=0.0, delivery="auto")),
     ("expect converged violations=0", ExpectCmd(cond(Converged(), NoViolations()))),
+    ("break node=3 role=leader", BreakCmd(cond(RoleIs(3, "leader")))),
+    ("break violations>0", BreakCmd(cond(HasViolations()))),
+    ("unbreak 2", UnbreakCmd(2)),
+    ("unbreak all", UnbreakCmd()),
     ('say "Node 1 wins."', SayCmd("Node 1 wins.")),
     ("say hello", SayCmd("hello")),
     ('mark "before the crash"', MarkCmd("before the crash")),
@@ -296,11 +318,13 @@ def test_describe_renders_a_term_with_its_scope() -> None:
     assert RoleIs("leader", "leader").describe() == "node=leader role=leader"
     assert LogIs(1, ((1, 1), (2, 2))).describe() == "node=1 log=(1/1,2/2)"
     assert KvIs(3, "k", "two words").describe() == 'node=3 kv.k="two words"'
-    assert [t.describe() for t in (HasLeader(), LeaderIs(None), Converged(), NoViolations())] == [
+    terms = (HasLeader(), LeaderIs(None), Converged(), NoViolations(), HasViolations())
+    assert [t.describe() for t in terms] == [
         "leader",
         "leader=none",
         "converged",
         "violations=0",
+        "violations>0",
     ]
 
 
@@ -375,6 +399,7 @@ unscoped_terms = st.one_of(
     st.builds(LeaderIs, st.none() | st.integers(1, NODES)),
     st.just(Converged()),
     st.just(NoViolations()),
+    st.just(HasViolations()),
     st.builds(
         Compare, st.none(), st.just("term"), st.sampled_from(["=", ">="]), st.integers(0, 10**9)
     ),
@@ -420,9 +445,25 @@ commands = st.one_of(
     partitions(),
     st.builds(CutCmd, node_refs, node_refs, st.booleans()).filter(lambda cut: cut.a != cut.b),
     st.builds(
-        SetCmd, st.none() | probabilities, st.none() | probabilities, st.none() | latencies
+        SetCmd,
+        st.none() | probabilities,
+        st.none() | probabilities,
+        st.none() | latencies,
+        st.sampled_from([None, "auto", "manual"]),
     ).filter(lambda settings: settings != SetCmd()),
+    *(
+        st.builds(
+            cls,
+            node_refs,
+            node_refs,
+            st.none() | st.sampled_from(MSG_TYPES),
+            st.none() | st.integers(1, 10**6),
+        ).filter(lambda command: command.frm != command.to)
+        for cls in (DeliverCmd, DropCmd, DuplicateCmd, HoldCmd, ReleaseCmd)
+    ),
     st.builds(ExpectCmd, conditions),
+    st.builds(BreakCmd, conditions),
+    st.builds(UnbreakCmd, st.none() | st.integers(1, 10**6)),
     st.builds(SayCmd, line_text),
     st.builds(MarkCmd, line_text),
     *(
@@ -500,7 +541,11 @@ ERRORS = [
     ("set dup=-0.1", "dup must be a probability between 0 and 1, got -0.1"),
     ("set loss=nan", "loss must be a probability between 0 and 1, got nan"),
     ("set loss=", "loss must be a probability between 0 and 1, got nothing"),
-    ("set", "set needs at least one setting (usage: set [loss=P] [dup=P] [latency=(MIN,MAX)])"),
+    (
+        "set",
+        "set needs at least one setting"
+        " (usage: set [loss=P] [dup=P] [latency=(MIN,MAX)] [delivery=auto|manual])",
+    ),
     ("set latency=(2s,1s)", "latency minimum 2s is above its maximum 1s"),
     ("set latency=1s", "latency must be a range (MIN,MAX), like latency=(200ms,600ms)"),
     ("set latency=(1s,2s,3s)", "latency must be a range (MIN,MAX), like latency=(200ms,600ms)"),
@@ -588,7 +633,38 @@ ERRORS = [
     ("expect leader=9", "unknown node 9 (cluster has nodes 1-5)"),
     ("expect node=1 lead=6", "unknown node 6 (cluster has nodes 1-5)"),
     ("expect node=6 lead=1", "unknown node 6 (cluster has nodes 1-5)"),
-    ("expect violations=2", "only violations=0 can be checked, got violations=2"),
+    ("expect violations=2", "only violations=0 and violations>0 can be checked, got violations=2"),
+    ("set delivery=later", "delivery must be auto or manual, got later"),
+    (
+        "deliver",
+        "deliver takes a route like 1->3, then a message type and a number if any"
+        " (usage: deliver A->B [MsgType] [K])",
+    ),
+    ("deliver 1-3", "deliver takes a route like 1->3, got 1-3 (usage: deliver A->B [MsgType] [K])"),
+    ("hold 1->6", "unknown node 6 (cluster has nodes 1-5)"),
+    ("drop 2->2", "a message goes from a node to another, got 2->2"),
+    (
+        "duplicate 1->2 MsgHeartbeet",
+        "unknown message type MsgHeartbeet (did you mean MsgHeartbeat?)",
+    ),
+    ("deliver 1->3 MsgApp 0", "number must be a whole number of at least 1, got 0"),
+    (
+        "release 1->3 MsgApp 2 3",
+        "unexpected argument 3 to release (usage: release A->B [MsgType] [K])",
+    ),
+    (
+        "hold 1->3 type=MsgApp",
+        "hold takes a route like 1->3, then a message type and a number if any"
+        " (usage: hold A->B [MsgType] [K])",
+    ),
+    ("break", "missing condition (like leader=1, or node=2 role=follower)"),
+    (
+        "break node=1 role=boss",
+        "role must be one of follower, pre-candidate, candidate, leader, crashed, got boss",
+    ),
+    ("unbreak", "unbreak takes a breakpoint number or all (usage: unbreak N | unbreak all)"),
+    ("unbreak 0", "breakpoint must be a whole number of at least 1, got 0"),
+    ("unbreak 1 2", "unexpected argument 2 to unbreak (usage: unbreak N | unbreak all)"),
     ("expect node=1 log=(1/1,1/3)", "log indexes must follow each other, got 1 then 3"),
     ("expect node=1 log=(2/1,1/2)", "log terms cannot go down, got 2/1 then 1/2"),
     ("expect node=1 log=(1-1)", "a log entry is TERM/INDEX with both at least 1, got 1-1"),

@@ -18,6 +18,7 @@ from raftviz.bridge import TrioBridge
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import SayCmd, parse_script
 from raftviz.runtime import Runtime
+from raftviz.scenarios import builtin_scenarios
 from raftviz.widgets import NarrationBar, OutputScreen
 from raftviz.widgets.lessons import LessonPicker
 
@@ -168,7 +169,9 @@ async def test_a_lesson_replaces_the_runtime_inside_the_same_trio_run(text_of: T
         assert old_scope is not None
         await pilot.press("o")
         assert isinstance(stack.app.screen, LessonPicker)
-        await pilot.press("down", "down", "down", "enter")  # check-quorum, election, leader-crash
+        # Down from "restart" to leader-crash, wherever the lessons put it.
+        names = [scenario.name for scenario in builtin_scenarios()]
+        await pilot.press(*["down"] * (names.index("leader-crash") + 1), "enter")
         # (The stack's own runtime is the old one until it is told: compare no views yet.)
         await until(pilot, stack, lambda: stack.bridge.runtime is not old, "it", synced=False)
         stack.runtime = new = stack.bridge.runtime

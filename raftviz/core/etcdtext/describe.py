@@ -13,6 +13,7 @@ from raftviz.core.raft.rawnode import Ready
 from raftviz.core.sim.events import (
     EntriesChanged,
     Event,
+    FlightChanged,
     MessageDelivered,
     MessageDropped,
     Narration,
@@ -127,6 +128,8 @@ def describe_event(e: Event) -> str | None:
             return f"deliver {describe_message(m)}"
         case MessageDropped(msg=m, reason=reason):
             return f"drop ({reason}) {describe_message(m)}"
+        case FlightChanged(msg=m, what=what):
+            return f"{what} {describe_message(m)}"
         case EntriesChanged(node=node, what=what, first=first, last=last) if what != "applied":
             span = f"{first}" if first == last else f"{first}-{last}"
             return f"node {node} {what} entries {span}"

@@ -409,8 +409,8 @@ class Timeline:
 
     def _replay(self, start: int, stop: int) -> None:
         b, c, ex = self._b, self.cluster, self.executor
-        saved = ex.output, ex.on_pause, ex.on_progress
-        ex.output = ex.on_pause = ex.on_progress = _nothing
+        saved = ex.output, ex.on_pause, ex.on_progress, ex.on_break
+        ex.output = ex.on_pause = ex.on_progress = ex.on_break = _nothing
         self._quiet = True
         try:
             for position in range(start, stop):
@@ -425,7 +425,7 @@ class Timeline:
                     ex.execute(act.command)
         finally:
             self._quiet = False
-            ex.output, ex.on_pause, ex.on_progress = saved
+            ex.output, ex.on_pause, ex.on_progress, ex.on_break = saved
 
     # ------------------------------------------------------------------ as a script
 

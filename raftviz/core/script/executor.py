@@ -15,10 +15,12 @@ from raftviz.core.etcdtext.describe import (
     describe_progress,
     describe_raft_state,
     describe_stable_log,
+    format_time,
 )
 from raftviz.core.raft.messages import MsgType
 from raftviz.core.script.parse import (
     AlignTimersCmd,
+    BreakCmd,
     CampaignCmd,
     ClusterCmd,
     Command,
@@ -28,11 +30,16 @@ from raftviz.core.script.parse import (
     Converged,
     CrashCmd,
     CutCmd,
+    DeliverCmd,
     DeliverMsgsCmd,
+    DropCmd,
+    DuplicateCmd,
     ExpectCmd,
     ForgetLeaderCmd,
     HasLeader,
+    HasViolations,
     HealCmd,
+    HoldCmd,
     IsolateCmd,
     KvIs,
     LeaderIs,
@@ -46,6 +53,7 @@ from raftviz.core.script.parse import (
     RaftLogCmd,
     RaftStateCmd,
     RejoinCmd,
+    ReleaseCmd,
     RestartCmd,
     RoleIs,
     RunCmd,
@@ -61,6 +69,7 @@ from raftviz.core.script.parse import (
     TickElectionCmd,
     TickHeartbeatCmd,
     TransferLeadershipCmd,
+    UnbreakCmd,
 )
 from raftviz.core.sim.cluster import Cluster, ClusterError, SimNode
 
@@ -81,6 +90,16 @@ class Failure:
     message: str
 
 
+@dataclass(slots=True)
+class Breakpoint:
+    """A `break` condition and whether it held when last checked: it fires when it goes from
+    not holding to holding, so a condition that stays true (a leader, once elected) fires once,
+    and again only after it stopped holding for a while."""
+
+    condition: Condition
+    holding: bool
+
+
 class Executor:
     """Runs commands against one cluster. `output` receives text for the user (narration,
     etcd-format state dumps); `on_pause` is called by `pause` (the TUI waits there).
@@ -91,6 +110,12 @@ class Executor:
     ends. The slices change nothing in the run itself.
 
     `stories` asks the cluster for story events, the plain-words reason of each decision.
+
+    `breakpoints` (set by `break`) are checked after every event of a long command and after
+    every command, and each one that fires is reported through `on_break` (by default
+    `output`). A caller that runs the cluster itself (the TUI's runtime) calls
+    `check_breakpoints()` after each event. With no breakpoint set, a `run` goes on at full
+    speed and nothing is checked.
     """
 
     def __init__(
@@ -108,6 +133,8 @@ class Executor:
         self.on_pause = on_pause
         self.on_progress = on_progress
         self.failures: list[Failure] = []
+        self.breakpoints: list[Breakpoint] = []
+        self.on_break: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------------ entry points
 
@@ -137,6 +164,8 @@ class Executor:
                 for _ in range(count):
                     if not c.step_event():
                         raise CommandFailed("nothing is scheduled to happen")
+                    if self.breakpoints:
+                        self.check_breakpoints()
             case RunCmd(duration_ms=ms):
                 self._advance_to(c.time_ms + ms)
             case RunUntilCmd(condition=cond, timeout_ms=timeout):
@@ -183,12 +212,25 @@ class Executor:
                 c.cut(self.node(a), self.node(b), both)
             case HealCmd():
                 c.heal()
-            case SetCmd(loss=loss, dup=dup, latency_ms=latency):
-                c.set_network(loss, dup, latency)
+            case SetCmd(loss=loss, dup=dup, latency_ms=latency, delivery=delivery):
+                if command.network_changes():
+                    c.set_network(loss, dup, latency)
+                if delivery is not None:
+                    c.set_delivery(delivery == "manual")
+            case DeliverCmd() | DropCmd() | DuplicateCmd() | HoldCmd() | ReleaseCmd():
+                self._decide_fate(command)
             case ExpectCmd(condition=cond):
                 problem = self.check(cond)
                 if problem:
                     raise CommandFailed(problem)
+            case BreakCmd(condition=cond):
+                self.breakpoints.append(Breakpoint(cond, holding=self.check(cond) is None))
+            case UnbreakCmd(number=None):
+                self.breakpoints.clear()
+            case UnbreakCmd(number=number) if number is not None:
+                if number > len(self.breakpoints):
+                    raise CommandFailed(self._no_breakpoint(number))
+                del self.breakpoints[number - 1]
             case SayCmd(text=text):
                 c.narrate(text)
             case PauseCmd():
@@ -201,6 +243,37 @@ class Executor:
                 self.output(self.raft_log(self.node(n)))
             case StatusCmd(node=n):
                 self.output(self.status(self.node(n)))
+        if self.breakpoints:
+            self.check_breakpoints()
+
+    def _decide_fate(
+        self, command: DeliverCmd | DropCmd | DuplicateCmd | HoldCmd | ReleaseCmd
+    ) -> None:
+        c = self.cluster
+        t = command.msg_type
+        flights = c.select(
+            self.node(command.frm), self.node(command.to), MsgType[t] if t else None, command.index
+        )
+        if not command.every:
+            flights = flights[:1]
+        match command:
+            case DeliverCmd():
+                c.deliver(flights[0])
+            case DuplicateCmd():
+                c.duplicate(flights[0])
+            case DropCmd():
+                for f in flights:
+                    c.drop(f)
+            case HoldCmd():
+                if all(f in c.held for f in flights):
+                    raise CommandFailed(f"already held ({c.describe_flights()})")
+                for f in flights:
+                    c.hold(f)
+            case ReleaseCmd():
+                if not any(f in c.held for f in flights):
+                    raise CommandFailed(f"not held ({c.describe_flights()})")
+                for f in flights:
+                    c.release(f)
 
     # ------------------------------------------------------------------ long commands
 
@@ -209,14 +282,64 @@ class Executor:
         since nothing but those events happens in between."""
         c = self.cluster
         while c.time_ms + SLICE_MS < time_ms:
-            c.advance_to(c.time_ms + SLICE_MS)
+            self._advance_slice(c.time_ms + SLICE_MS)
             self.on_progress()
+        self._advance_slice(time_ms)
+
+    def _advance_slice(self, time_ms: int) -> None:
+        """With breakpoints set, event by event, to check them after each; else at full speed."""
+        c = self.cluster
+        if self.breakpoints:
+            while (t := c.next_time()) is not None and t <= time_ms:
+                c.step_event()
+                self.check_breakpoints()
         c.advance_to(time_ms)
 
     def _tick(self, id: int, count: int) -> None:
         for _ in range(count):
             self.cluster.tick(id)
+            if self.breakpoints:
+                self.check_breakpoints()
             self.on_progress()
+
+    # ------------------------------------------------------------------ breakpoints
+
+    def breakpoints_hit(self) -> list[int]:
+        """The numbers (1-based) of the breakpoints whose condition has just started to hold,
+        since the last call; a caller that processes events calls it after each one."""
+        fired = []
+        for number, point in enumerate(self.breakpoints, start=1):
+            holding = self.check(point.condition) is None
+            if holding and not point.holding:
+                fired.append(number)
+            point.holding = holding
+        return fired
+
+    def fired_text(self, number: int) -> str:
+        """``breakpoint 1 (node=3 role=leader) fired at 2.350s``"""
+        condition = self.breakpoints[number - 1].condition.to_text()
+        when = format_time(self.cluster.time_ms).strip()
+        return f"breakpoint {number} ({condition}) fired at {when}"
+
+    def check_breakpoints(self) -> bool:
+        """Say which breakpoints fired, right after the event that fired them: `on_progress`
+        hands over the events so far, then the line, so the line follows its event. True if
+        any fired."""
+        fired = self.breakpoints_hit()
+        for number in fired:
+            (self.on_break or self.output)(self.fired_text(number))
+        if fired:
+            self.on_progress()
+        return bool(fired)
+
+    def _no_breakpoint(self, number: int) -> str:
+        count = len(self.breakpoints)
+        if not count:
+            return f"no breakpoint {number}: none is set"
+        listed = "; ".join(
+            f"{n} ({point.condition.to_text()})" for n, point in enumerate(self.breakpoints, 1)
+        )
+        return f"no breakpoint {number}: there {'is' if count == 1 else 'are'} {count}: {listed}"
 
     # ------------------------------------------------------------------ nodes
 
@@ -244,9 +367,11 @@ class Executor:
                 why = "nothing left to happen" if t is None else f"timed out after {timeout_ms}ms"
                 raise CommandFailed(f"{why}: {problem}")
             c.step_event()
+            if self.breakpoints:
+                self.check_breakpoints()
             self.on_progress()
         # It held after some event: finish that millisecond, as a saved `run Xms` would.
-        c.advance_to(c.time_ms)
+        self._advance_slice(c.time_ms)
 
     def check(self, cond: Condition) -> str | None:
         """None if every term holds, else what was expected against what is."""
@@ -283,6 +408,8 @@ class Executor:
                 if not c.violations:
                     return None
                 return f"expected no violations, got {len(c.violations)}: {c.violations[0].detail}"
+            case HasViolations():
+                return None if c.violations else "expected a safety violation, got none"
             case Compare(node=None, key="term", op=op, value=want):
                 lead = c.require_leader()
                 return _compare("leader's term", c.nodes[lead].raw.raft.term, op, want)

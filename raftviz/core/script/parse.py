@@ -376,6 +376,15 @@ class NoViolations:
         return "violations=0"
 
 
+@dataclass(frozen=True, slots=True)
+class HasViolations:
+    """`violations>0`: some safety property has been violated, what a breakpoint waits for
+    in a run with an unsafe setting."""
+
+    def describe(self) -> str:
+        return "violations>0"
+
+
 class _Scoped(ABC):
     """A term about one node, the one named by the `node=N` before it in the condition."""
 
@@ -440,13 +449,21 @@ class KvIs(_Scoped):
 
 
 ConditionTerm: TypeAlias = (
-    HasLeader | LeaderIs | Converged | NoViolations | Compare | RoleIs | LogIs | KvIs
+    HasLeader
+    | LeaderIs
+    | Converged
+    | NoViolations
+    | HasViolations
+    | Compare
+    | RoleIs
+    | LogIs
+    | KvIs
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """What `expect` and `run until` check: every term must hold."""
+    """What `expect`, `run until` and `break` check: every term must hold."""
 
     terms: tuple[ConditionTerm, ...]
 
@@ -491,11 +508,13 @@ def _condition(tokens: list[_Token], nodes: int) -> Condition:
     return Condition(tuple(terms))
 
 
-def _global_term(word: str) -> HasLeader | Converged:
+def _global_term(word: str) -> HasLeader | Converged | HasViolations:
     if word == "leader":
         return HasLeader()
     if word == "converged":
         return Converged()
+    if word == "violations>0":
+        return HasViolations()
     raise _Bad(f"unknown condition {word}{_did_you_mean(word, _TERM_NAMES)}")
 
 
@@ -510,7 +529,10 @@ def _term(key: str, value: _Value, scope: NodeRef | None, nodes: int) -> Conditi
         return LeaderIs(None if text == "none" else _node_number(text, nodes))
     if key == "violations":
         if value != "0":
-            raise _Bad(f"only violations=0 can be checked, got violations={_scalar(key, value)}")
+            raise _Bad(
+                "only violations=0 and violations>0 can be checked,"
+                f" got violations={_scalar(key, value)}"
+            )
         return NoViolations()
     if key == "term":
         return Compare(scope, key, op, _whole(0)(key, _scalar(key, value)))
@@ -811,6 +833,12 @@ class SetCmd:
     loss: float | None = None
     dup: float | None = None
     latency_ms: tuple[int, int] | None = None
+    # auto: messages arrive by themselves; manual: each waits in flight for a command
+    delivery: Literal["auto", "manual"] | None = None
+
+    def network_changes(self) -> bool:
+        """Does it change the network's loss, duplication or latency (not only delivery)?"""
+        return (self.loss, self.dup, self.latency_ms) != (None, None, None)
 
     def to_text(self) -> str:
         words = ["set"]
@@ -820,7 +848,81 @@ class SetCmd:
             words.append(f"dup={_number_text(self.dup)}")
         if self.latency_ms is not None:
             words.append(_latency_text(self.latency_ms))
+        if self.delivery is not None:
+            words.append(f"delivery={self.delivery}")
         return " ".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class _OnMessages:
+    """The commands that decide the fate of messages in flight, `NAME A->B [MsgType] [K]`:
+
+    - `deliver` - deliver it now, out of order, even if held or in manual delivery (a cut link,
+      a crashed receiver or a loss still drops it, with the reason shown);
+    - `drop` - remove it from the network, reported as dropped by hand;
+    - `duplicate` - put a copy in flight (a new flight, with its own flight time);
+    - `hold` - keep it in flight, whatever the delivery mode, until `release` or `deliver`;
+    - `release` - let a held message arrive by itself again (in manual delivery it waits on).
+
+    They pick among the messages in flight from A to B (only of etcd's type MsgType if given),
+    in send order; K (1-based) picks the Kth of them, counted the same way for every command.
+    Without K, `drop`, `hold` and `release` act on every match (they filter a route), while
+    `deliver` and `duplicate` act on the first, the oldest (each makes one thing happen, like a
+    debugger's single step): `every` says which."""
+
+    name: ClassVar[str]
+    every: ClassVar[bool]
+    frm: NodeRef
+    to: NodeRef
+    msg_type: str | None = None
+    index: int | None = None
+
+    def to_text(self) -> str:
+        words = [self.name, f"{self.frm}->{self.to}"]
+        if self.msg_type is not None:
+            words.append(self.msg_type)
+        if self.index is not None:
+            words.append(str(self.index))
+        return " ".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverCmd(_OnMessages):
+    """Now, out of order, even if held or in manual delivery; a cut link, a crashed receiver
+    or a loss still drops it."""
+
+    name: ClassVar[str] = "deliver"
+    every: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropCmd(_OnMessages):
+    name: ClassVar[str] = "drop"
+    every: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateCmd(_OnMessages):
+    """A copy goes in flight with its own flight time, as if the network had duplicated it."""
+
+    name: ClassVar[str] = "duplicate"
+    every: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, slots=True)
+class HoldCmd(_OnMessages):
+    """Held messages stay in flight, whatever the delivery mode, until released or delivered."""
+
+    name: ClassVar[str] = "hold"
+    every: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseCmd(_OnMessages):
+    """Released messages arrive by themselves again (in manual delivery they still wait)."""
+
+    name: ClassVar[str] = "release"
+    every: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -830,6 +932,29 @@ class ExpectCmd:
 
     def to_text(self) -> str:
         return f"expect {self.condition.to_text()}"
+
+
+@dataclass(frozen=True, slots=True)
+class BreakCmd:
+    """A breakpoint: fires each time `condition` starts to hold (not while it goes on holding),
+    so that a run can stop, or say so, at the moment something happens."""
+
+    name: ClassVar[str] = "break"
+    condition: Condition
+
+    def to_text(self) -> str:
+        return f"break {self.condition.to_text()}"
+
+
+@dataclass(frozen=True, slots=True)
+class UnbreakCmd:
+    """Removes breakpoint `number` (1-based, in the order they were set), or all of them."""
+
+    name: ClassVar[str] = "unbreak"
+    number: int | None = None
+
+    def to_text(self) -> str:
+        return f"unbreak {'all' if self.number is None else self.number}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -876,6 +1001,11 @@ Command: TypeAlias = (
     | RunUntilCmd
     | StabilizeCmd
     | DeliverMsgsCmd
+    | DeliverCmd
+    | DropCmd
+    | DuplicateCmd
+    | HoldCmd
+    | ReleaseCmd
     | CampaignCmd
     | TickCmd
     | TickElectionCmd
@@ -895,6 +1025,8 @@ Command: TypeAlias = (
     | HealCmd
     | SetCmd
     | ExpectCmd
+    | BreakCmd
+    | UnbreakCmd
     | SayCmd
     | PauseCmd
     | MarkCmd
@@ -1082,15 +1214,57 @@ def _step(args: _Args) -> StepCmd:
     return StepCmd(_whole(1, STEP_LIMIT)("count", tokens[0].word))
 
 
+def _delivery(key: str, text: str) -> Literal["auto", "manual"]:
+    if text == "auto":
+        return "auto"
+    if text == "manual":
+        return "manual"
+    raise _Bad(f"{key} must be auto or manual, got {text or 'nothing'}")
+
+
 def _set(args: _Args) -> SetCmd:
     settings = SetCmd(
         loss=args.option("loss", _probability, None),
         dup=args.option("dup", _probability, None),
         latency_ms=args.latency(None),
+        delivery=args.option("delivery", _delivery, None),
     )
     if settings == SetCmd():
         raise args.bad("set needs at least one setting")
     return settings
+
+
+_M = TypeVar("_M", bound=_OnMessages)
+
+
+def _on_messages(cls: type[_M]) -> Callable[[_Args], _M]:
+    """`NAME A->B [MsgType] [K]`: a route, then optionally a type, then optionally a number."""
+
+    def parse(args: _Args) -> _M:
+        route, *rest = _words(args, "a route like 1->3, then a message type and a number if any")
+        match = re.fullmatch(r"([^->]+)->([^->]+)", route)
+        if match is None:
+            raise args.bad(f"{args.name} takes a route like 1->3, got {route}")
+        frm, to = _node(match[1], args.nodes), _node(match[2], args.nodes)
+        if frm == to:
+            raise _Bad(f"a message goes from a node to another, got {route}")
+        if len(rest) > 2:
+            raise args.bad(f"unexpected argument {rest[2]} to {args.name}")
+        numbered = len(rest) == 2 or bool(rest and _INT.fullmatch(rest[0]))
+        index = _whole(1)("number", rest.pop()) if numbered else None
+        msg_type = _msg_type("type", rest[0]) if rest else None
+        return cls(frm, to, msg_type, index)
+
+    return parse
+
+
+def _unbreak(args: _Args) -> UnbreakCmd:
+    words = _words(args, "a breakpoint number or all")
+    if len(words) > 1:
+        raise args.bad(f"unexpected argument {words[1]} to unbreak")
+    if words[0] == "all":
+        return UnbreakCmd()
+    return UnbreakCmd(_whole(1)("breakpoint", words[0]))
 
 
 _Parser: TypeAlias = Callable[[_Args], ClusterCmd | Command]
@@ -1121,6 +1295,11 @@ _TABLE: tuple[tuple[str, _Parser], ...] = (
         "deliver-msgs N [type=MsgType]",
         lambda args: DeliverMsgsCmd(args.node(), args.option("type", _msg_type, None)),
     ),
+    ("deliver A->B [MsgType] [K]", _on_messages(DeliverCmd)),
+    ("drop A->B [MsgType] [K]", _on_messages(DropCmd)),
+    ("duplicate A->B [MsgType] [K]", _on_messages(DuplicateCmd)),
+    ("hold A->B [MsgType] [K]", _on_messages(HoldCmd)),
+    ("release A->B [MsgType] [K]", _on_messages(ReleaseCmd)),
     ("campaign N", _one_node(CampaignCmd)),
     ("tick N [count=1]", lambda args: TickCmd(args.node(), args.option("count", _TICKS, 1))),
     ("tick-election N", _one_node(TickElectionCmd)),
@@ -1146,8 +1325,10 @@ _TABLE: tuple[tuple[str, _Parser], ...] = (
     ("rejoin N", _one_node(RejoinCmd)),
     ("cut A-B | cut A>B", _cut),
     ("heal", _no_args(HealCmd)),
-    ("set [loss=P] [dup=P] [latency=(MIN,MAX)]", _set),
+    ("set [loss=P] [dup=P] [latency=(MIN,MAX)] [delivery=auto|manual]", _set),
     ("expect CONDITION", lambda args: ExpectCmd(_condition(args.rest(), args.nodes))),
+    ("break CONDITION", lambda args: BreakCmd(_condition(args.rest(), args.nodes))),
+    ("unbreak N | unbreak all", _unbreak),
     ('say "text"', lambda args: SayCmd(_text(args))),
     ("pause", _no_args(PauseCmd)),
     ('mark "label"', lambda args: MarkCmd(_text(args))),

@@ -11,6 +11,12 @@ Every change is reported as an immutable event (see `events.py`); with `stories=
 Raft decision is also reported as a `Story` (see `story.py`). `view()` gives a plain snapshot
 for screens; `snapshot()`/`restore()` let a timeline rewind, and `on_step` tells it of every
 event processed.
+
+Each message's fate can also be decided by hand: in manual delivery mode messages wait in
+flight; `hold` keeps one waiting in any mode; `deliver`, `drop` and `duplicate` act on one now.
+A flight arrives by itself only while it has a live delivery in the heap (`_due`), so holding it
+or switching to manual mode forgets that delivery, and releasing it schedules a new one: what a
+waiting flight does never depends on when the heap's stale entries happen to be cleared.
 """
 
 from __future__ import annotations
@@ -32,12 +38,14 @@ from raftviz.core.sim.events import (
     ClusterView,
     EntriesChanged,
     Event,
+    FlightChanged,
     MessageDelivered,
     MessageDropped,
     MessageEvent,
     MessageSent,
     Narration,
     NetworkChanged,
+    NextEvent,
     NodeFault,
     NodeView,
     ProgressView,
@@ -128,6 +136,11 @@ class Cluster:
         self._heap: list[tuple[int, int, int, int, int]] = []
         # Messages in flight, by flight id: the MessageSent event that launched each.
         self.flights: dict[int, MessageSent] = {}
+        # The flights that will arrive by themselves: flight id -> sequence number of its
+        # delivery in the heap, the one entry of that flight that is live.
+        self._due: dict[int, int] = {}
+        self.manual = False  # manual delivery: no message arrives until a command says so
+        self.held: set[int] = set()  # flights `hold` keeps in flight, whatever the mode
         self._lost: set[int] = set()  # flights the network will drop on arrival
         self._next_flight = 1
         self.links = Links()
@@ -198,11 +211,11 @@ class Cluster:
             self.violations.append(v)
             self._emit(SafetyViolation, v.property, v.nodes, v.detail)
 
-    def _landed(self, sent: MessageSent, cls: type[MessageEvent], reason: str = "") -> None:
+    def _message_event(self, sent: MessageSent, cls: type[MessageEvent], *extra: str) -> None:
+        """An event about the flight `sent`; `extra` is a drop's reason or a change's what."""
         self._event_seq += 1
         args = (self.time_ms, self._event_seq, sent.flight, sent.msg, sent.sent_ms, sent.deliver_ms)
-        event = MessageDropped(*args, reason) if cls is MessageDropped else cls(*args)
-        self._events.append(event)
+        self._events.append(cls(*args, *extra))
 
     # ------------------------------------------------------------------ node plumbing
 
@@ -257,9 +270,10 @@ class Cluster:
             raw.advance()
             self._report_state(node)
 
-    def _send(self, m: Message, duplicate: bool = False) -> None:
+    def _send(self, m: Message, duplicate: bool = False) -> int:
         """Put `m` on the wire: draw its flight time, whether it is lost, and whether the
-        network duplicates it (a duplicate is never duplicated again)."""
+        network duplicates it (a duplicate is never duplicated again). Returns its flight id.
+        In manual delivery it is not scheduled: it waits in flight for a command."""
         now = self.time_ms
         lo, hi = self.latency
         rand = self.rng.random
@@ -273,13 +287,21 @@ class Cluster:
         sent = MessageSent(now, self._event_seq, flight, m, now, deliver)
         self._events.append(sent)
         self.flights[flight] = sent
-        self._seq += 1  # `_push`, inlined: this runs for every message sent
-        heapq.heappush(self._heap, (deliver, self._seq, DELIVER, flight, 0))
+        if not self.manual:
+            self._schedule_delivery(flight, deliver)
         if not duplicate and self.dup and rand() < self.dup:
             self._send(m, duplicate=True)
+        return flight
+
+    def _schedule_delivery(self, flight: int, time: int) -> None:
+        """Make `time` the one moment `flight` arrives by itself (any earlier entry goes stale)."""
+        self._seq += 1
+        self._due[flight] = self._seq
+        heapq.heappush(self._heap, (time, self._seq, DELIVER, flight, 0))
 
     def _deliver(self, sent: MessageSent) -> None:
         del self.flights[sent.flight]
+        self._due.pop(sent.flight, None)
         m = sent.msg
         target = self.nodes[m.to]
         reason = None
@@ -291,9 +313,9 @@ class Cluster:
         elif self.links.any():
             reason = self.links.reason_blocked(m.frm, m.to)
         if reason is not None:
-            self._landed(sent, MessageDropped, reason)
+            self._message_event(sent, MessageDropped, reason)
             return
-        self._landed(sent, MessageDelivered)
+        self._message_event(sent, MessageDelivered)
         # A refused message (a forwarded proposal reaching a node that lost its leader) is
         # logged by the core; on the wire it is simply gone, as in etcd. (try/except rather
         # than contextlib.suppress: this runs for every message delivered.)
@@ -309,8 +331,8 @@ class Cluster:
         """When the next scheduled thing happens (None if nothing ever will)."""
         heap = self._heap
         while heap:
-            time, _, kind, a, b = heap[0]
-            if kind == DELIVER and a not in self.flights:
+            time, seq, kind, a, b = heap[0]
+            if kind == DELIVER and self._due.get(a) != seq:  # delivered, held, rescheduled...
                 heapq.heappop(heap)
                 continue
             if kind == TICK and (not self.nodes[a].alive or self.nodes[a].generation != b):
@@ -318,6 +340,15 @@ class Cluster:
                 continue
             return time
         return None
+
+    def peek(self) -> NextEvent | None:
+        """What `step_event()` would process now, changing nothing a run depends on (only
+        stale heap entries are cleared). None if nothing ever will happen."""
+        time = self.next_time()
+        if time is None:
+            return None
+        _, _, kind, a, _ = self._heap[0]
+        return NextEvent("deliver" if kind == DELIVER else "tick", a, max(time, self.time_ms))
 
     def step_event(self) -> bool:
         """Process the next scheduled thing, moving the clock to it. False if there is none."""
@@ -339,7 +370,7 @@ class Cluster:
         else:
             self._deliver(self.flights[a])
         if self.on_step is not None:
-            self.on_step(time)
+            self.on_step(self.time_ms)
 
     def step_tick(self) -> bool:
         """Process scheduled things up to and including the next node tick."""
@@ -553,23 +584,134 @@ class Cluster:
 
     def stabilize(self, limit: int = 100_000) -> None:
         """Deliver everything in flight now, in send order, and what that produces, until
-        nothing is in flight. The clock does not move and nobody ticks."""
+        nothing is in flight but held messages (a hold outlasts it, as it outlasts any mode).
+        The clock does not move and nobody ticks."""
         for _ in range(limit):
-            if not self.flights:
+            waiting = self.flights.keys() - self.held if self.held else self.flights
+            if not waiting:
                 return
-            self._deliver(self.flights[min(self.flights)])
+            self._deliver(self.flights[min(waiting)])
         raise ClusterError(f"stabilize did not settle after {limit} messages")
 
     def deliver_msgs(self, id: int, type: MsgType | None = None) -> int:
+        """etcd's `deliver-msgs`: every message in flight to `id`, but the held ones."""
         self.node(id)
         due = [
             f
             for f in sorted(self.flights.values(), key=lambda f: f.flight)
-            if f.msg.to == id and (type is None or f.msg.type == type)
+            if f.msg.to == id and (type is None or f.msg.type == type) and f.flight not in self.held
         ]
         for f in due:
             self._deliver(f)
         return len(due)
+
+    # ------------------------------------------------------------------ each message's fate
+
+    def set_delivery(self, manual: bool) -> None:
+        """Manual delivery: no message arrives by itself, each waits in flight for a command
+        (ticks go on). Back to auto, every waiting flight that is not held arrives when the
+        network would have delivered it, or now if that time has passed: no new draw, so
+        switching modes never shifts the random draws of the rest of the run."""
+        self.manual = manual
+        if manual:
+            self._due.clear()
+        else:
+            for flight in sorted(self.flights.keys() - self.held - self._due.keys()):
+                self._schedule_delivery(flight, max(self.flights[flight].deliver_ms, self.time_ms))
+        self._emit(
+            NetworkChanged,
+            "delivery manual: messages stay in flight until a command decides"
+            if manual
+            else "delivery auto: messages in flight arrive by themselves",
+        )
+
+    def select(
+        self, frm: int, to: int, type: MsgType | None = None, index: int | None = None
+    ) -> list[int]:
+        """The flights in flight from `frm` to `to` (only of `type` if given), in send order;
+        only the `index`th of them (1-based) if given. A ClusterError saying what is in flight
+        when there is no such message."""
+        self.node(frm)
+        self.node(to)
+        found = [
+            f
+            for f, sent in sorted(self.flights.items())
+            if sent.msg.frm == frm and sent.msg.to == to and (type is None or sent.msg.type == type)
+        ]
+        what = f"{'message' if type is None else type.name} {frm}->{to}"
+        if not found:
+            raise ClusterError(f"no {what} in flight ({self.describe_flights()})")
+        if index is None:
+            return found
+        if index > len(found):
+            raise ClusterError(
+                f"only {len(found)} {what} in flight, no number {index} ({self.describe_flights()})"
+            )
+        return [found[index - 1]]
+
+    def describe_flights(self) -> str:
+        """``in flight: 1->2 MsgHeartbeat x2, 3->1 MsgVoteResp (held)``, in send order (of each
+        kind's first), for an error that must say what there is instead."""
+        counts: dict[str, int] = {}
+        for f in sorted(self.flights):
+            m = self.flights[f].msg
+            kind = f"{m.frm}->{m.to} {m.type.name}" + (" (held)" if f in self.held else "")
+            counts[kind] = counts.get(kind, 0) + 1
+        if not counts:
+            return "nothing is in flight"
+        kinds = (kind if n == 1 else f"{kind} x{n}" for kind, n in counts.items())
+        return "in flight: " + ", ".join(kinds)
+
+    def _flight(self, flight: int) -> MessageSent:
+        sent = self.flights.get(flight)
+        if sent is None:
+            raise ClusterError(f"no flight {flight} in flight ({self.describe_flights()})")
+        return sent
+
+    def deliver(self, flight: int) -> None:
+        """Deliver one message now, out of order, held or not, whatever the mode. It takes the
+        network's one path, so a lost message, a cut link or a crashed receiver still drops it."""
+        sent = self._flight(flight)
+        self.held.discard(flight)
+        self._deliver(sent)
+
+    def drop(self, flight: int) -> None:
+        """Remove one message from the network, as a loss would, but reported as by hand."""
+        sent = self._flight(flight)
+        del self.flights[flight]
+        self._due.pop(flight, None)
+        self.held.discard(flight)
+        self._lost.discard(flight)
+        self._message_event(sent, MessageDropped, "by hand")
+
+    def duplicate(self, flight: int) -> int:
+        """Put a copy of one message in flight, drawn like a duplicate the network makes (its
+        own flight time and loss) and reported as made by hand. Returns the copy's flight."""
+        copy = self._send(self._flight(flight).msg, duplicate=True)
+        self._message_event(self.flights[copy], FlightChanged, "duplicated")
+        return copy
+
+    def hold(self, flight: int) -> None:
+        """Keep one message in flight, whatever the mode, until `release` or `deliver`
+        (nothing changes if it is held already)."""
+        sent = self._flight(flight)
+        if flight in self.held:
+            return
+        self.held.add(flight)
+        self._due.pop(flight, None)
+        self._message_event(sent, FlightChanged, "held")
+
+    def release(self, flight: int) -> None:
+        """Let a held message arrive by itself again (at its delivery time, or now if that has
+        passed, as when leaving manual mode); in manual mode it still waits for a command.
+        Nothing changes if it is not held."""
+        sent = self._flight(flight)
+        if flight not in self.held:
+            return
+        self.held.discard(flight)
+        if not self.manual:
+            self._schedule_delivery(flight, max(sent.deliver_ms, self.time_ms))
+        self._message_event(sent, FlightChanged, "released")
 
     # ------------------------------------------------------------------ views and snapshots
 
@@ -591,6 +733,9 @@ class Cluster:
             cuts=tuple(sorted(self.links.cuts)),
             network=self._network_summary(),
             violations=tuple(f"{v.property}: {v.detail}" for v in self.violations),
+            delivery="manual" if self.manual else "auto",
+            held=tuple(sorted(self.held)),
+            next_event=self.peek(),
             settings=(
                 ("prevote", str(s.prevote).lower()),
                 ("checkquorum", str(s.checkquorum).lower()),
@@ -598,11 +743,14 @@ class Cluster:
                 ("latency", f"{self.latency[0]}-{self.latency[1]}ms"),
                 ("loss", f"{self.loss:g}"),
                 ("dup", f"{self.dup:g}"),
+                ("delivery", "manual" if self.manual else "auto"),
             ),
         )
 
     def _network_summary(self) -> tuple[str, ...]:
         faults = list(self.links.summary())
+        if self.manual:
+            faults.append("manual delivery")
         if self.loss:
             faults.append(f"loss {self.loss:.0%}")
         if self.dup:

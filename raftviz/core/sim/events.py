@@ -9,6 +9,7 @@ render and cannot reach into the simulation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from raftviz.core.raft.logline import LogLine
 from raftviz.core.raft.messages import Entry, Message
@@ -104,9 +105,19 @@ class MessageDelivered(MessageEvent):
 
 @dataclass(frozen=True, slots=True)
 class MessageDropped(MessageEvent):
-    """`reason` is one of: loss, cut, crashed, partition, isolated."""
+    """`reason` is one of: loss, cut, crashed, partition, isolated, or "by hand" (a `drop`)."""
 
     reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FlightChanged(MessageEvent):
+    """A script command changed a message's fate without delivering or dropping it: `what` is
+    "held" (it stays in flight until released, whatever the delivery mode), "released" (it may
+    arrive by itself again) or "duplicated" (this flight is a copy put in flight by hand, right
+    after its own MessageSent). Without it an event log could not say why a message is late."""
+
+    what: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +217,22 @@ class NodeView:
     kv: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class NextEvent:
+    """What `Cluster.step_event()` would process next: a message arriving (`kind` "deliver",
+    `id` its flight) or a node's Raft tick (`kind` "tick", `id` the node), at `time_ms`. A
+    screen highlights it so a user stepping through a run sees what the step will do."""
+
+    kind: Literal["deliver", "tick"]
+    id: int
+    time_ms: int
+
+
 FlightView = MessageSent
 """A message in flight is the event that launched it: the same immutable value, so a view
-needs no copy of its fields. How far along it is: (now - sent_ms) / (deliver_ms - sent_ms)."""
+needs no copy of its fields. How far along it is: (now - sent_ms) / (deliver_ms - sent_ms).
+`deliver_ms` is when the network would deliver it; a flight that waits for a command (held, or
+in manual delivery) stays in flight past it, and arrives at the earliest when released."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,3 +249,8 @@ class ClusterView:
     network: tuple[str, ...] = ()  # the network's faults in short words, for a status line
     violations: tuple[str, ...] = ()
     settings: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # "auto": messages arrive by themselves; "manual": every one waits in flight for a command.
+    delivery: Literal["auto", "manual"] = "auto"
+    # Flights held by `hold`: they wait even in auto mode, until `release` or `deliver`.
+    held: tuple[int, ...] = ()
+    next_event: NextEvent | None = None  # what a step would process now
