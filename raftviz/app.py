@@ -251,6 +251,10 @@ KEY_HELP: dict[str, str] = {
     "travel('end')": "timeline: back to the live end",
     "travel('undo')": "undo: back to just before the last action (acting then starts a branch)",
     "branches": "branches of this session: go to another one's live end",
+    "focus_flights": "in-flight list: pick a message (↑ ↓, or click one on the map), then d "
+    "deliver it now, x drop, y duplicate, k hold / release; F or esc leaves",
+    "manual_delivery": "manual delivery on / off: messages wait in flight until you decide",
+    "breakpoints": "breakpoints: list, add (break CONDITION), remove",
 }
 
 
@@ -361,6 +365,9 @@ class RaftvizApp(App[int]):
         Binding("end", "travel('end')", "Back to live", show=False),
         Binding("u", "travel('undo')", "Undo", show=False),
         Binding("b", "branches", "Branches", show=False),
+        Binding("F", "focus_flights", "Pick a message", key_display="F", show=False),
+        Binding("M", "manual_delivery", "Manual delivery", key_display="M", show=False),
+        Binding("B", "breakpoints", "Breakpoints", key_display="B", show=False),
         Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
         Binding("minus", "slower", "Slower", key_display="-"),
         Binding("1", "select(1)", "Select", key_display="1-9", show=False),
@@ -492,6 +499,28 @@ class RaftvizApp(App[int]):
         if self._view.nodes and self.selected not in {n.id for n in self._view.nodes}:
             self.set_reactive(RaftvizApp.selected, self._view.nodes[0].id)
         self._render_view()
+
+    def on_cluster_map_flight_clicked(self, message: ClusterMap.FlightClicked) -> None:
+        main = self._main()
+        if main is not None:
+            main.query_one(FlightTable).pick(message.flight)
+            self._render_view()
+
+    def on_flight_table_picked(self, message: FlightTable.Picked) -> None:
+        self._render_view()
+
+    def on_flight_table_fate(self, message: FlightTable.Fate) -> None:
+        """Decide a message's fate by the script command that names it: route, type, and its
+        number among the messages in flight with that route and type, in send order."""
+        f = message.flight
+        view = self._view
+        same = sorted(
+            x.flight
+            for x in (view.flights if view else ())
+            if (x.frm, x.to, x.type) == (f.frm, f.to, f.type)
+        )
+        number = same.index(f.flight) + 1 if f.flight in same else 1
+        self.run_command(f"{message.fate} {f.frm}->{f.to} {f.type} {number}")
 
     def on_cluster_map_node_clicked(self, message: ClusterMap.NodeClicked) -> None:
         """A click selects a node, a double click also inspects it (widgets only ask)."""
@@ -647,14 +676,28 @@ class RaftvizApp(App[int]):
         now = self._sim_now()
         main.query_one(StatusBar).update_status(self._status_info())
         cluster_map = main.query_one(ClusterMap)
+        picked = main.query_one(FlightTable)
         cluster_map.update_cluster(
-            view, now_ms=now, selected=self.selected, drops=self._live_drops(now)
+            view,
+            now_ms=now,
+            selected=self.selected,
+            drops=self._live_drops(now),
+            picked=picked.picked if picked.has_focus else None,
         )
         cluster_map.border_title = f"Cluster · {len(view.nodes)} nodes"
         main.query_one(LogGrid).update_cluster(view, self.selected)
         flights = main.query_one(FlightTable)
-        flights.update_flights(view.flights, now)
-        flights.border_title = f"In flight · {len(view.flights)}"
+        after = view.next_event
+        flights.update_flights(
+            view.flights,
+            now,
+            held=view.held,
+            next_flight=after.id if after is not None and after.kind == "deliver" else None,
+        )
+        title = f"In flight · {len(view.flights)}"
+        if view.delivery == "manual":
+            title += " · manual delivery"
+        flights.border_title = title + f" · next: {_next_words(view)}"
         main.query_one(NarrationBar).set_waiting(self.paused and self.controller.script_waiting)
         main.query_one(TimelineStrip).update_timeline(self._timeline)
         if isinstance(self.screen, InspectorScreen):
@@ -865,6 +908,46 @@ class RaftvizApp(App[int]):
     def on_timeline_strip_jump(self, message: TimelineStrip.Jump) -> None:
         self._wanted_paused = True
         self.controller.travel("time", message.time_ms)
+
+    def action_focus_flights(self) -> None:
+        """Focus the in-flight list to pick a message and decide its fate (or leave it)."""
+        main = self._main()
+        if main is None:
+            return
+        flights = main.query_one(FlightTable)
+        if flights.has_focus:
+            main.set_focus(None)
+        elif not flights.row_count:
+            self._fail("no message is in flight")
+        else:
+            flights.focus()
+        self._render_view()
+
+    def action_manual_delivery(self) -> None:
+        manual = self._view is not None and self._view.delivery == "manual"
+        self.run_command(f"set delivery={'auto' if manual else 'manual'}")
+
+    def action_breakpoints(self) -> None:
+        """The breakpoints set: enter removes one; the first choice adds one."""
+        options = [("add", Text("+ add a breakpoint (break CONDITION at the prompt)", "bold"))]
+        for number, condition in enumerate(self.controller.breakpoints, 1):
+            options.append((str(number), Text(f"{number}  break {condition}")))
+        self.push_screen(
+            ChoiceScreen(
+                "Breakpoints: the run pauses the moment a condition starts to hold",
+                options,
+                "↑/↓ choose · enter add, or remove the one chosen · esc close",
+                keys="B",
+            ),
+            self._breakpoint_chosen,
+        )
+
+    def _breakpoint_chosen(self, choice: str | None) -> None:
+        if choice == "add":
+            self._command_prompt.reset(value="break ", history=self._command_history)
+            self.push_screen(self._command_prompt)
+        elif choice is not None:
+            self.run_command(f"unbreak {choice}")
 
     def action_branches(self) -> None:
         """The branches of this session: choose one to see its live end."""
@@ -1173,6 +1256,19 @@ def _palette_entries() -> list[tuple[str, str, str]]:
         entries.append((binding.key_display or binding.key, binding.description, binding.action))
     entries.append(("tab", "Next node", "select_next"))
     return entries
+
+
+def _next_words(view: ClusterView) -> str:
+    """What the next step does, in a few words: ``S2 ticks``, ``S1→S3 MsgApp``, ``nothing``."""
+    after = view.next_event
+    if after is None:
+        return "nothing"
+    if after.kind == "tick":
+        return f"{node_label(after.id)} ticks"
+    flight = next((f for f in view.flights if f.flight == after.id), None)
+    if flight is None:
+        return "a delivery"
+    return f"{node_label(flight.frm)}→{node_label(flight.to)} {flight.type}"
 
 
 def _alias(binding: Binding) -> bool:

@@ -83,6 +83,10 @@ class TrioBridge:
         return self.runtime.achieved_speed
 
     @property
+    def breakpoints(self) -> tuple[str, ...]:
+        return tuple(b.condition.to_text() for b in self.runtime.executor.breakpoints)
+
+    @property
     def busy(self) -> str | None:
         return self.runtime.busy
 

@@ -56,6 +56,11 @@ class Controller(Protocol):
         ...
 
     @property
+    def breakpoints(self) -> tuple[str, ...]:
+        """The conditions of the breakpoints set (``break CONDITION``), numbered from 1."""
+        ...
+
+    @property
     def busy(self) -> str | None:
         """A prompt command still working (``run 5m: 42.0s of 300.0s simulated``), or None."""
         ...

@@ -294,6 +294,13 @@ class ClusterMap(ScrollView, can_focus=False):
     }
     """
 
+    class FlightClicked(Message):
+        """A message in flight was clicked: the app picks it in the in-flight list."""
+
+        def __init__(self, flight: int) -> None:
+            super().__init__()
+            self.flight = flight
+
     class NodeClicked(Message):
         """A card was clicked: the app selects that node (double click: opens the inspector)."""
 
@@ -310,6 +317,8 @@ class ClusterMap(ScrollView, can_focus=False):
         self._now_ms: float = 0.0
         self._selected = 0
         self._drops: tuple[DropMark, ...] = ()
+        self._picked: int | None = None
+        self._flight_cells: dict[tuple[int, int], int] = {}  # where each message is drawn
         self._layout: MapLayout | None = None
         self._canvas: list[list[Cell]] | None = None
         self._cards: list[list[Cell]] | None = None
@@ -337,8 +346,10 @@ class ClusterMap(ScrollView, can_focus=False):
         now_ms: float | None = None,
         selected: int | None = None,
         drops: Sequence[DropMark] | None = None,
+        picked: int | None = None,
     ) -> None:
-        """Show a new snapshot; redraws only if something visible changed."""
+        """Show a new snapshot; redraws only if something visible changed. `picked` is the
+        flight picked in the in-flight list, highlighted like the one the next step delivers."""
         now = float(view.time_ms) if now_ms is None else now_ms
         new_drops = self._drops if drops is None else tuple(drops)
         new_selected = self._selected if selected is None else selected
@@ -354,6 +365,7 @@ class ClusterMap(ScrollView, can_focus=False):
             and now == self._now_ms
             and new_selected == self._selected
             and new_drops == self._drops
+            and picked == self._picked
         ):
             self._view = view
             return
@@ -368,6 +380,7 @@ class ClusterMap(ScrollView, can_focus=False):
                 self._layout = None
                 self._sides = sides
         self._view, self._now_ms, self._selected, self._drops = view, now, new_selected, new_drops
+        self._picked = picked
         self._invalidate()
 
     @property
@@ -441,6 +454,11 @@ class ClusterMap(ScrollView, can_focus=False):
             return
         x = offset.x + int(self.scroll_x)
         y = offset.y + int(self.scroll_y)
+        flight = self._flight_cells.get((x, y))
+        if flight is not None:
+            event.stop()
+            self.post_message(self.FlightClicked(flight))
+            return
         for index, node in enumerate(view.nodes):
             left, top, w, h = layout.rect(index)
             if left <= x < left + w and top <= y < top + h:
@@ -522,6 +540,7 @@ class ClusterMap(ScrollView, can_focus=False):
                 covered[top + dy][left : left + w] = [True] * w
         index_of = {node.id: i for i, node in enumerate(view.nodes)}
         self._draw_walls(canvas, covered, layout, palette)
+        self._flight_cells = {}
         for flight in sorted(view.flights, key=lambda f: (f.sent_ms, f.flight)):
             self._draw_flight(canvas, covered, flight, index_of, layout, palette)
         for drop in self._drops:
@@ -618,9 +637,14 @@ class ClusterMap(ScrollView, can_focus=False):
             glyph = kind.letter.lower() + ("✗" if flight.reject else "✓")
         else:
             glyph = kind.letter + direction_arrow(dx, dy)
+        after = self._view.next_event if self._view is not None else None
+        is_next = after is not None and after.kind == "deliver" and after.id == flight.flight
+        if flight.flight == self._picked or is_next:
+            style = style + Style(reverse=True)
         x, y = round(gx - 0.5), round(gy)
         for offset, char in enumerate(glyph):
             _put(canvas, covered, x + offset, y, char, style)
+            self._flight_cells[(x + offset, y)] = flight.flight
 
     def _draw_drop(
         self,

@@ -2,7 +2,7 @@
 
 Simulated time runs left to right, from the start to the live end of the branch on screen.
 Landmarks sit where they happened: ``◆`` an election, ``★`` a new leader, ``✖`` a crash, ``↻`` a
-restart, ``⚡`` a network change, ``‼`` a safety violation, ``▼`` a mark. The part already
+restart, ``↯`` a network change, ``‼`` a safety violation, ``▼`` a mark. The part already
 seen is drawn solid, the recorded future (when looking at the past) thin, and the cursor is a
 bright block. A click anywhere on the bar asks to jump there; the strip only asks (`Jump`), the
 app decides. Labels come from scripts and users, so they are shown as text, never markup.
@@ -26,11 +26,11 @@ GLYPHS = {
     "restart": ("↻", "raft-follower"),
     "leader": ("★", "raft-leader"),
     "election": ("◆", "raft-candidate"),
-    "network": ("⚡", "raft-cut"),
+    "network": ("↯", "raft-cut"),
     "mark": ("▼", "raft-narration"),
 }
 """Each landmark's glyph and colour, most important first: when two share a column, the
-first in this order wins."""
+first in this order wins. Every glyph is one cell wide (no emoji), or the bar would wrap."""
 
 _RANK = {kind: rank for rank, kind in enumerate(GLYPHS)}
 
@@ -75,7 +75,7 @@ class TimelineStrip(Widget, can_focus=False):
         if view.live:
             text.append(" LIVE ", palette.badge("raft-leader"))
         else:
-            text.append(" ⏪ PAST ", palette.badge("raft-timer-urgent"))
+            text.append(" ◀ PAST ", palette.badge("raft-timer-urgent"))
         text.append(f" {view.position:,}/{view.length:,} ", palette.text)
         if len(view.branches) > 1:
             name = view.branches[view.branch].name

@@ -113,6 +113,8 @@ def test_keys_typed_at_once_into_the_palette_run_one_command() -> None:
     try:
         term.wait_for(re.compile(r"(PAUSED)"), timeout=30)
         term.press("\x10")  # ctrl+p
+        term.pump(0.5)
+        term.press("campaign")
         term.wait_for(re.compile(r"(Campaign \(e\))"), timeout=10)
         term.press("\x1b[B\r\r")
         term.wait_for(re.compile(r"(PRE-CAND)"), timeout=10)

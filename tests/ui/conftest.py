@@ -18,6 +18,7 @@ import pytest
 from textual.widgets import Input
 
 from raftviz.app import ClusterUpdated, RaftvizApp
+from raftviz.core.explore.timeline import BranchInfo, Landmark, TimelineView
 from raftviz.core.raft.decision import ElectionResult, Vote
 from raftviz.core.raft.logline import Level, LogLine
 from raftviz.core.raft.messages import Entry, Message, MsgType
@@ -97,6 +98,8 @@ class FakeController:
         self.speed = speed
         self.achieved_speed: float | None = None
         self.busy: str | None = None
+        self.breakpoints: tuple[str, ...] = ()
+        self.timeline: TimelineView | None = sample_timeline(view.time_ms)
         self.script_waiting = False
         self.settled = True
         self.generation = 0
@@ -514,6 +517,26 @@ def sample_events() -> tuple[Event, ...]:
     )
 
 
+def sample_timeline(end_ms: int, position: int | None = None) -> TimelineView:
+    """A session of 1,234 events with an election, a crash and its restart, a partition and
+    a mark; at its live end, or at `position` of a branch that crashed S3 there."""
+    length = 1234
+    landmarks = (
+        Landmark(120, 1000, "election", "S1 stands for term 2"),
+        Landmark(150, 1300, "leader", "S1 leads term 2"),
+        Landmark(500, end_ms // 2, "crash", "S2 crashed"),
+        Landmark(700, end_ms * 2 // 3, "restart", "S2 restarted"),
+        Landmark(900, end_ms * 3 // 4, "network", "partition 1,2 | 3,4,5"),
+        Landmark(1100, end_ms * 9 // 10, "mark", "after the heal"),
+    )
+    main = BranchInfo(0, "main", None, 0, length)
+    if position is None:
+        return TimelineView(length, length, end_ms, end_ms, 0, (main,), landmarks)
+    branch = BranchInfo(1, "crash 3", 0, position, position + 1)
+    at_ms = end_ms * position // length
+    return TimelineView(position, length, at_ms, end_ms, 0, (main, branch), landmarks)
+
+
 # ------------------------------------------------------------------ fixtures
 
 
@@ -528,7 +551,7 @@ def make_app(controller: FakeController, **options: Any) -> RaftvizApp:
     options.setdefault("animate", False)
     app = RaftvizApp(controller, **options)
     controller.listener = lambda view, events: app.post_message(
-        ClusterUpdated(view, events, generation=controller.generation)
+        ClusterUpdated(view, events, generation=controller.generation, timeline=controller.timeline)
     )
     return app
 

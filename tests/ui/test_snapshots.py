@@ -8,6 +8,7 @@ help, inspector and prompt screens.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +18,9 @@ from textual.pilot import Pilot
 from raftviz.app import ClusterUpdated
 from raftviz.core.raft.logline import Level, LogLine
 from raftviz.core.raft.messages import Message, MsgType
-from raftviz.core.sim.events import Event, MessageDropped, NetworkChanged, RaftLog
+from raftviz.core.sim.events import Event, MessageDropped, NetworkChanged, NextEvent, RaftLog
 from raftviz.themes import THEMES
+from tests.ui.conftest import sample_timeline
 
 Snap = Callable[..., bool]
 
@@ -28,7 +30,9 @@ def _with_events(ui: Any, events: Any, *keys: str) -> Callable[[Pilot[Any]], Any
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await pilot.pause()
-        ui.app.post_message(ClusterUpdated(ui.controller.current, events))
+        ui.app.post_message(
+            ClusterUpdated(ui.controller.current, events, timeline=ui.controller.timeline)
+        )
         await pilot.pause()
         if keys:
             await pilot.press(*keys)
@@ -91,6 +95,37 @@ def test_three_nodes(snap_compare: Snap, make_ui: Any, views: Any) -> None:
 def test_safety_violation(snap_compare: Snap, make_ui: Any, views: Any) -> None:
     ui = make_ui(views.violation())
     assert snap_compare(ui.app, terminal_size=(100, 30))
+
+
+def _in_the_past(ui: Any) -> None:
+    """Looking back at event 600 of 1,234, on a session with a second branch; one message
+    held, another about to be delivered by the next step."""
+    view = ui.controller.current
+    flights = view.flights
+    ui.controller.timeline = sample_timeline(view.time_ms, position=600)
+    ui.controller.replace_view(
+        dataclasses.replace(
+            view,
+            held=(flights[1].flight,),
+            next_event=NextEvent("deliver", flights[0].flight, flights[0].deliver_ms),
+        )
+    )
+
+
+def test_the_past_with_a_message_picked(snap_compare: Snap, make_ui: Any) -> None:
+    """The timeline strip says PAST, where, and on which branch; the in-flight list, focused,
+    marks the message the next step delivers (▶), the held one (‖) and the picked one."""
+    ui = make_ui()
+    _in_the_past(ui)
+    assert snap_compare(
+        ui.app, terminal_size=(100, 30), run_before=_with_events(ui, (), "F", "down", "down")
+    )
+
+
+def test_the_branch_list(snap_compare: Snap, make_ui: Any) -> None:
+    ui = make_ui()
+    _in_the_past(ui)
+    assert snap_compare(ui.app, terminal_size=(100, 30), run_before=_with_events(ui, (), "b"))
 
 
 def _story_events() -> tuple[Event, ...]:
