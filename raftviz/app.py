@@ -42,6 +42,7 @@ from raftviz.core.raft.logline import Level
 from raftviz.core.sim.events import (
     ClusterView,
     Event,
+    MessageDelivered,
     MessageDropped,
     Narration,
     NodeView,
@@ -205,6 +206,9 @@ def session_file_name(seed: int, when: datetime) -> str:
 
 
 # Long descriptions for the help screen and the command palette, by action name.
+FULL_COLLECTION_EVERY = 100
+"""Middle-generation garbage collections between two full ones (Python's default is 10)."""
+
 KEY_HELP: dict[str, str] = {
     "toggle_pause": "pause / resume simulated time",
     "step_event": "step: process exactly the next event (pauses first)",
@@ -419,6 +423,7 @@ class RaftvizApp(App[int]):
         self.theme = theme
         self._view: ClusterView | None = None
         self._timeline: TimelineView | None = None
+        self._delivered: MessageDelivered | None = None
         self._view_wall = clock()
         self._drops: list[DropMark] = []
         self._timer: Timer | None = None
@@ -475,6 +480,10 @@ class RaftvizApp(App[int]):
         # Moving it out of the collector's reach keeps full collections from scanning it again
         # and again: they were the 50-120 ms stalls behind slow key presses on busy clusters.
         gc.freeze()
+        # The timeline's snapshots grow with the session, and a full collection scans them all
+        # (150 ms at ten simulated minutes): one every hundred middle collections instead of
+        # every ten keeps them away from jumps and keys. Little cyclic garbage waits longer.
+        gc.set_threshold(*gc.get_threshold()[:2], FULL_COLLECTION_EVERY)
 
     async def on_unmount(self) -> None:
         """Stop what was started, last first, whichever way the app is exiting."""
@@ -496,6 +505,9 @@ class RaftvizApp(App[int]):
             self._undo_after(message.undone_after, message.view.time_ms)
         if message.events:
             self._ingest(message.events)
+            # Stepping, the message just delivered is named until the next step.
+            delivered = [e for e in message.events if isinstance(e, MessageDelivered)]
+            self._delivered = delivered[-1] if delivered and self.paused else None
         if self._view.nodes and self.selected not in {n.id for n in self._view.nodes}:
             self.set_reactive(RaftvizApp.selected, self._view.nodes[0].id)
         self._render_view()
@@ -560,8 +572,16 @@ class RaftvizApp(App[int]):
         main = self._main()
         if main is None:
             return
-        main.query_one(EventLog).undo_after(seq)
+        log = main.query_one(EventLog)
+        log.undo_after(seq)
         self._drops = [d for d in self._drops if d.time_ms <= now_ms]
+        # The narration too, from what the log still holds: a line said later was not said.
+        said = [e for e in log.history if isinstance(e, Narration) and not e.mark]
+        bar = main.query_one(NarrationBar)
+        bar.clear()
+        for line in said:
+            bar.say(line.text, line.time_ms)
+        self.narration = said[-1].text if said else None
 
     def _ingest(self, events: Sequence[Event]) -> None:
         """Feed the bounded histories: event log, drop marks, narration, violations."""
@@ -697,7 +717,11 @@ class RaftvizApp(App[int]):
         title = f"In flight · {len(view.flights)}"
         if view.delivery == "manual":
             title += " · manual delivery"
-        flights.border_title = title + f" · next: {_next_words(view)}"
+        title += f" · next: {_next_words(view)}"
+        if self._delivered is not None:
+            d = self._delivered
+            title += f" · delivered: {node_label(d.frm)}→{node_label(d.to)} {d.type}"
+        flights.border_title = title
         main.query_one(NarrationBar).set_waiting(self.paused and self.controller.script_waiting)
         main.query_one(TimelineStrip).update_timeline(self._timeline)
         if isinstance(self.screen, InspectorScreen):

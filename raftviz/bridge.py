@@ -96,7 +96,8 @@ class TrioBridge:
 
     @property
     def script_waiting(self) -> bool:
-        return self.runtime.paused and self.runtime.playing
+        rt = self.runtime
+        return rt.paused and rt.playing and rt.timeline.live
 
     def interrupt(self) -> None:
         self._control(Interrupt())

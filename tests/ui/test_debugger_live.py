@@ -198,9 +198,11 @@ async def test_steps_to_the_next_delivery_and_the_next_change(stack: Stack) -> N
             pilot,
             stack,
             "semicolon",
-            lambda: [(n.raw.raft.term, n.raw.raft.state) for n in stack.cluster.nodes.values()]
-            != before
-            or any(n.raw.raft.raft_log.last_index() for n in stack.cluster.nodes.values()),
+            lambda: (
+                [(n.raw.raft.term, n.raw.raft.state) for n in stack.cluster.nodes.values()]
+                != before
+                or any(n.raw.raft.raft_log.last_index() for n in stack.cluster.nodes.values())
+            ),
             "a change",
         )
 
@@ -312,3 +314,22 @@ async def test_held_message_stays_across_a_hundred_ticks_then_arrives(stack: Sta
         )
         await run_for(pilot, stack, 500)
         assert held not in stack.cluster.flights
+
+
+async def test_a_duplicated_append_is_handled_idempotently(stack: Stack) -> None:
+    async with stack.app.run_test(size=SIZE) as pilot:
+        await started(pilot, stack)
+        await elect(pilot, stack, 1)
+        before = stack.cluster.view()
+        await press_until(pilot, stack, ["1", "r"], changed(stack, before), "a proposal")
+        count = len(stack.cluster.flights)
+        await type_command(
+            pilot,
+            stack,
+            "duplicate 1->2 MsgApp",
+            lambda: len(stack.cluster.flights) == count + 1,
+        )
+        await command(pilot, stack, "stabilize", lambda: not stack.cluster.flights)
+        logs = {tuple(n.log) for n in stack.cluster.view().nodes}
+        assert len(logs) == 1 and not stack.cluster.violations
+        assert stack.cluster.nodes[2].raw.raft.raft_log.last_index() == 2
