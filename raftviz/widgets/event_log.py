@@ -134,6 +134,10 @@ LogItem = Event | DropFold
 """One line of the log: an event, or a fold of repeated drops."""
 
 
+def _first_seq(item: LogItem) -> int:
+    return item.first.seq if isinstance(item, DropFold) else item.seq
+
+
 def event_level(event: LogItem) -> Level:
     """The level an event is filtered at (see the module docstring for the policy)."""
     if isinstance(event, Story):
@@ -383,12 +387,21 @@ class EventLog(Widget, can_focus=True):
         self._changed()
 
     def undo_after(self, seq: int) -> None:
-        """Time went back: forget the events after `seq`, which no longer happened."""
-        if self._history and self._history[-1].seq > seq:
-            kept = [e for e in self._history if e.seq <= seq]
-            self._history.clear()
-            self._history.extend(kept)
-            self.rewrite()
+        """Time went back: forget the events after `seq`, which no longer happened. Lines are
+        taken off the end (they came in order), not rebuilt from the history: the story of a
+        long run's start has left the history but must stay on screen."""
+        while self._history and self._history[-1].seq > seq:
+            self._history.pop()
+        undone = False
+        while self._items and _first_seq(self._items[-1]) > seq:
+            self._items.pop()
+            undone = True
+        if undone:
+            self._folds = {k: f for k, f in self._folds.items() if f.first.seq <= seq}
+            self._cache.clear()
+            self._top = None
+            self._new = 0
+            self._changed()
 
     @property
     def history(self) -> tuple[Event, ...]:

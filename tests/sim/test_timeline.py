@@ -186,12 +186,15 @@ def test_stories_and_marks_are_found_by_position() -> None:
     c = tl.cluster
     c.advance_to(3000)
     _act(tl, 'mark "first leader"')
+    _act(tl, "crash 4")
+    c.advance_to(3500)
+    _act(tl, "restart 4")
     c.advance_to(4000)
     tl.note(c.drain())
     marks = tl.marks()
     assert [m.label for m in marks] == ["first leader"]
     kinds = {x.kind for x in tl.view().landmarks}
-    assert {"election", "leader", "mark"} <= kinds
+    assert {"election", "leader", "mark", "crash", "restart"} <= kinds
     story = tl.story_before(tl.cursor)
     assert story is not None and tl.story_after(story - 1) == story
     leader = next(x for x in tl.view().landmarks if x.kind == "leader")

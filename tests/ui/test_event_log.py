@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from raftviz.app import ClusterUpdated, RaftvizApp
 from raftviz.core.raft.logline import Level, LogLine
 from raftviz.core.raft.messages import Message, MsgType
-from raftviz.core.sim.events import Event, MessageDropped, NetworkChanged, RaftLog
+from raftviz.core.sim.events import Event, MessageDropped, Narration, NetworkChanged, RaftLog
 from raftviz.themes import THEMES
 from raftviz.widgets import EventLog
 from raftviz.widgets.event_log import STORY, DropFold, format_event, wrap_offsets
@@ -205,3 +205,27 @@ async def test_the_mouse_wheel_scrolls_the_log_without_focusing_it(make_ui: Any)
         assert not log.following and ui.app.focused is None
         assert "↓ 0 new lines" not in flat(log_rows(ui.app))
         assert "more lines" in flat(log_rows(ui.app))
+
+
+async def test_going_back_in_time_takes_later_lines_off_and_keeps_the_old_story(
+    make_ui: Any,
+) -> None:
+    """In the story view, a long run's first line has left the history (2000 events) but is
+    still shown: undoing the last events must take exactly the later lines off, not rebuild
+    the log from what the history still holds."""
+    ui = make_ui()
+    async with ui.app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        first = Narration(1000, 1, "the first election")
+        chatter = [line(seq, f"heartbeat {seq}") for seq in range(2, 2600)]
+        later = [Narration(20_000, 2600, "before"), Narration(20_000, 2700, "after")]
+        ui.app.post_message(ClusterUpdated(ui.app.view, (first, *chatter, *later)))
+        await pilot.pause()
+        log = log_of(ui.app)
+        assert log.min_level == STORY
+        assert log.lines == (first, *later) and first not in log.history
+        ui.app.post_message(ClusterUpdated(ui.app.view, (), undone_after=2650))
+        await pilot.pause()
+        assert log.lines == (first, later[0]) and log.history[-1].seq == 2600
+        shown = flat(log_rows(ui.app))
+        assert "the first election" in shown and "before" in shown and "after" not in shown

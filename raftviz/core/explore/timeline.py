@@ -555,7 +555,8 @@ def _landmark(e: Event, position: int) -> Landmark | None:
             return Landmark(position, t, "leader", f"S{e.node} leads term {e.term}")
         return None
     if isinstance(e, NodeFault):
-        return Landmark(position, t, e.what.split()[0], f"S{e.node} {e.what}")
+        kind = "crash" if e.what == "crashed" else "restart"
+        return Landmark(position, t, kind, f"S{e.node} {e.what}")
     if isinstance(e, NetworkChanged):
         return Landmark(position, t, "network", e.description)
     if isinstance(e, SafetyViolation):
