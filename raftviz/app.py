@@ -233,7 +233,7 @@ KEY_HELP: dict[str, str] = {
     "WARN or ERROR (cycles)",
     "focus_events": "event log: focus it to scroll (↑ ↓ PgUp PgDn Home End); L or esc leaves",
     "prompt": "command prompt: any command of the script language",
-    "save": "save the session as a replayable script",
+    "save": "save the branch on screen, up to the moment on screen, as a replayable script",
     "inspect": "inspect the selected node (all its state, a leader's progress)",
     "help": "this help: keys and legend",
     "scenarios": "lessons: open a built-in scenario (in lecture mode), or restart this one",

@@ -28,6 +28,7 @@ from raftviz.widgets.palette import (
     TERM_COLOURS,
     Palette,
 )
+from raftviz.widgets.timeline_strip import GLYPHS
 
 __all__ = ["HelpScreen", "KeyHelp"]
 
@@ -41,6 +42,17 @@ _ROLE_MEANING = {
     "pre-candidate": "asks first whether it could win (pre-vote), without raising its term",
     "follower": "answers the leader and the candidates",
     "crashed": "down: the card shows its persisted state",
+}
+
+
+_LANDMARKS = {
+    "violation": "a safety property failed",
+    "crash": "a node crashed",
+    "restart": "a node restarted",
+    "leader": "a new leader",
+    "election": "an election started (a candidate)",
+    "network": "the network changed (partition, isolation, cut, heal, settings)",
+    "mark": "a script's mark",
 }
 
 
@@ -178,6 +190,23 @@ def legend(palette: Palette) -> Group:
         "event levels (v changes the minimum shown)",
     )
 
+    timeline = Table.grid(padding=(0, 2))
+    timeline.add_row(
+        Text(" LIVE ", style=palette.badge("raft-leader")),
+        Text(" ◀ PAST ", style=palette.badge("raft-timer-urgent")),
+        "the screen shows the session's present / a moment of its past ([ ] { } u, a click)",
+    )
+    for landmark, (glyph, colour) in GLYPHS.items():
+        timeline.add_row(Text(glyph, style=palette.fg(colour, bold=True)), "", _LANDMARKS[landmark])
+    timeline.add_row(
+        Text("▶", style=palette.fg("raft-selected", bold=True)),
+        "",
+        "in-flight list: the message the next step delivers",
+    )
+    timeline.add_row(
+        Text("‖ held", style=palette.muted), "", "in-flight list: held (k), it waits until released"
+    )
+
     def heading(title: str) -> Text:
         return Text(f"\n{title}", style=palette.fg("primary", bold=True))
 
@@ -194,6 +223,8 @@ def legend(palette: Palette) -> Group:
         small,
         heading("Status bar and events"),
         status,
+        heading("Timeline strip (the whole session; the cursor is where the screen stands)"),
+        timeline,
     )
 
 

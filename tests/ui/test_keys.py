@@ -419,9 +419,12 @@ async def test_question_mark_shows_every_key_and_the_legend(ui: Any, text_of: Te
         text = text_of(ui.app)
         for keys, _ in ui.app.key_help():
             assert keys in text
-        await pilot.press("pagedown")  # every key is listed, so the legend starts lower
-        await settle(pilot)
-        text = text_of(ui.app)
+        pages = [text]
+        for _ in range(3):  # every key is listed, so the legend starts lower
+            await pilot.press("pagedown")
+            await settle(pilot)
+            pages.append(text_of(ui.app))
+        text = "\n".join(pages)
         for word in ("LEADER", "PRE-CANDIDATE", "CRASHED", "pre-vote", "heartbeat", "committed"):
             assert word in text
         await pilot.press("escape")
