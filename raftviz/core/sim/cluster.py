@@ -835,10 +835,14 @@ class Cluster:
 
     def footprint(self) -> int:
         """About how many bytes a snapshot of the cluster holds: the containers a deep copy
-        duplicates (entries and messages are immutable and shared, so they do not count)."""
+        duplicates (entries and messages are immutable and shared, so they do not count), and
+        the nodes' own objects, whose progress trackers grow with the square of their number
+        (measured with tracemalloc: 30, 59 and 147 KiB for 3, 5 and 9 nodes with short logs)."""
         size = sys.getsizeof
         c = self.checker
-        total = 64 * 1024 + size(self._heap) + size(self.flights) + size(c.prefixes)
+        n = len(self.nodes)
+        total = 1024 * (5 + 5 * n + 5 * n * n // 4)
+        total += size(self._heap) + size(self.flights) + size(c.prefixes)
         total += size(c.committed) + size(c.applied) + sum(size(x) for x in c.chains.values())
         for node in self.nodes.values():
             log = node.raw.raft.raft_log
