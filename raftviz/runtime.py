@@ -29,6 +29,7 @@ from raftviz.core.script.parse import (
     Command,
     Condition,
     ExpectCmd,
+    HasViolations,
     Located,
     PauseCmd,
     RaftLogCmd,
@@ -332,6 +333,7 @@ class Runtime:
         self._programs = {0: _Program(deque(self.script), playing=bool(self.script))}
         self._drained: list[Event] = []  # events taken from the cluster early, to publish
         self._undone_after: int | None = None  # see Batch
+        self._violated = False  # the breakpoint that just fired waits for a violation
         self.lecture = lecture
         self._notices: list[str] = []
         self._outputs: list[Printed] = []
@@ -484,6 +486,8 @@ class Runtime:
                 cluster.step_event()
                 self._after_progress()
                 if self.executor.breakpoints and self.executor.check_breakpoints():
+                    if self._violated:
+                        self._show_before_violation()
                     return False  # paused right at the event that made it hold
             stop = (paced and self.paused) or self._rush_condition_holds()
             if stop or (budget is not None and clock() - started > budget):
@@ -775,11 +779,21 @@ class Runtime:
     def _script_pause(self) -> None:
         self.paused = True
 
-    def _break_hit(self, text: str) -> None:
+    def _break_hit(self, number: int) -> None:
         """A breakpoint fired: pause right there, and say which one."""
-        self._notices.append(f"⏸ {text}")
+        self._notices.append(f"⏸ {self.executor.fired_text(number)}")
         self.paused = True
         self._finish_rush(interrupted=True)
+        terms = self.executor.breakpoints[number - 1].condition.terms
+        self._violated = any(isinstance(t, HasViolations) for t in terms)
+
+    def _show_before_violation(self) -> None:
+        """A run stopped by a `violations>0` breakpoint shows the moment just before the event
+        that broke the rule, so that `.` shows it happen (a stepped violation stays shown)."""
+        self._violated = False
+        if self.timeline.cursor:
+            self._goto(self.timeline.cursor - 1)
+            self._notices.append("just before the violation: . shows it happen")
 
     def _after_progress(self) -> None:
         p = self._program

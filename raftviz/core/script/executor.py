@@ -112,8 +112,8 @@ class Executor:
     `stories` asks the cluster for story events, the plain-words reason of each decision.
 
     `breakpoints` (set by `break`) are checked after every event of a long command and after
-    every command, and each one that fires is reported through `on_break` (by default
-    `output`). A caller that runs the cluster itself (the TUI's runtime) calls
+    every command, and each one that fires is reported through `on_break` (its number; by
+    default its `fired_text` goes to `output`). A caller that runs the cluster itself (the TUI's runtime) calls
     `check_breakpoints()` after each event. With no breakpoint set, a `run` goes on at full
     speed and nothing is checked.
     """
@@ -134,7 +134,7 @@ class Executor:
         self.on_progress = on_progress
         self.failures: list[Failure] = []
         self.breakpoints: list[Breakpoint] = []
-        self.on_break: Callable[[str], None] | None = None
+        self.on_break: Callable[[int], None] | None = None
 
     # ------------------------------------------------------------------ entry points
 
@@ -327,7 +327,10 @@ class Executor:
         any fired."""
         fired = self.breakpoints_hit()
         for number in fired:
-            (self.on_break or self.output)(self.fired_text(number))
+            if self.on_break is not None:
+                self.on_break(number)
+            else:
+                self.output(self.fired_text(number))
         if fired:
             self.on_progress()
         return bool(fired)
