@@ -97,6 +97,8 @@ def test_no_log_check_still_refuses_a_second_vote_in_the_same_term() -> None:
     (answer,) = read_messages(r)
     assert answer.reject and r.vote == 3
     assert told.unsafe() == []
+    (vote,) = told.decisions(Vote)
+    assert isinstance(vote, Vote) and not vote.log_checked and not vote.up_to_date
 
 
 def test_no_log_check_names_itself_only_where_it_changed_the_vote() -> None:

@@ -635,6 +635,11 @@ def test_wording_of_rare_decisions(decision: object, text: str) -> None:
             "refused",
         ),
         (
+            # Refused for the vote it cast: its log, though ahead, did not count.
+            Vote(3, 2, False, 5, 5, False, 4, 0, 3, 4, 2, 5, False, False, 0, False),
+            "S3 refused its vote to S2 for term 5: it already voted for S4 in term 5",
+        ),
+        (
             EmptyEntry(1, 4, 0, 1, unsafe=COMMIT_OLD_TERMS),
             "S1 became leader of term 4 and appended no empty entry (unsafe: commit-old-terms): "
             "it commits entries of earlier terms by counting their replicas, so an entry of its "

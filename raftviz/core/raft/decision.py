@@ -63,8 +63,9 @@ class Vote(Decision):
     """The node granted or refused a (pre-)vote to `candidate` for `term`, after etcd's two
     checks: may it vote (`voted_for`, `lead`) and is the candidate's log up to date.
 
-    `up_to_date` is the comparison itself, even where `no-log-check` let the vote through
-    without it; `forgot` is the vote of this term the node lost at a restart (`forget-vote`).
+    `up_to_date` is the comparison itself, made even where `no-log-check` keeps it from
+    counting (`log_checked` False); `forgot` is the vote of this term the node lost at a
+    restart (`forget-vote`).
     """
 
     kind: ClassVar[str] = "vote"
@@ -82,6 +83,7 @@ class Vote(Decision):
     can_vote: bool
     up_to_date: bool
     forgot: int = 0
+    log_checked: bool = True
 
 
 @dataclass(frozen=True, slots=True)

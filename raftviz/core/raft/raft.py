@@ -764,6 +764,7 @@ class Raft:
                     can_vote,
                     up_to_date,
                     forgot,
+                    not self.no_log_check,
                     unsafe=unsafe,
                 )
             )

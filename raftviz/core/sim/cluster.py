@@ -333,8 +333,8 @@ class Cluster:
 
     def _panicked(self, node: SimNode, reason: str) -> None:
         """With a safety rule switched off, a leader can ask a node what etcd's own checks
-        refuse (to overwrite an entry it knows is committed...): etcd panics there, and its
-        process stops. So does the node, with its persisted state, instead of the whole run."""
+        refuse (to commit beyond the end of its log...): etcd panics there, and its process
+        stops. So does the node, with its persisted state, instead of the whole run."""
         unsafe = ", ".join(self.settings.unsafe)
         self._emit_log(LogLine(Level.ERROR, node.id, "panic", f"panic: {reason}", ()))
         if self.stories:

@@ -89,9 +89,8 @@ class Applied(Decision):
 @dataclass(frozen=True, slots=True)
 class Panicked(Decision):
     """A node's Raft panicked (`reason`, etcd's panic text) and the node stopped, as etcd's
-    process would: asked to do what its own log says cannot be (overwrite an entry it knows is
-    committed, commit beyond its log), which a safety rule switched off (`unsafe`, the run's
-    variants) lets a leader ask."""
+    process would: asked to do what its own log says cannot be (commit beyond its end...),
+    which a safety rule switched off (`unsafe`, the run's variants) lets a leader ask."""
 
     kind: ClassVar[str] = "panicked"
     reason: str
@@ -264,7 +263,7 @@ def _vote(d: Vote) -> str:
             reasons.append(f"it already voted for {_s(d.voted_for)} in term {d.my_term}")
         else:
             reasons.append(f"it already follows leader {_s(d.lead)} in term {d.my_term}")
-    if not d.up_to_date:
+    if d.log_checked and not d.up_to_date:
         why = (
             "its last entry is of an older term"
             if d.cand_last_term < d.last_term
