@@ -2,9 +2,9 @@
 
 Each rule of Raft is there for a reason, and the clearest way to teach the reason is to break
 the rule and watch what goes wrong. Every variant is a switch in `Config.unsafe`, off by default,
-and each changes exactly one decision of the state machine (and says so in that decision's
-record, see decision.py). With no switch on, nothing changes: etcd's interaction tests still
-pass byte for byte.
+and each changes only the decisions of the rule it switches off (for commit-old-terms, the
+commit and the empty entry that exists for it), saying so in their records (see decision.py).
+With no switch on, nothing changes: etcd's interaction tests still pass byte for byte.
 
 `UNSAFE` is the one list of the variants, name -> one-line description: the script language
 (`cluster ... unsafe=NAME,NAME`), the TUI (`--unsafe NAME`) and whatever explores many runs take
