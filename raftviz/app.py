@@ -685,6 +685,7 @@ class RaftvizApp(App[int]):
             network=view.network,
             failure=self._failure,
             nodes=len(view.nodes),
+            unsafe=view.unsafe,
         )
 
     def _render_view(self) -> None:

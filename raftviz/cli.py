@@ -38,6 +38,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _unsafe(text: str) -> tuple[str, ...]:
+    """`--unsafe`, by the rule of the script's `cluster unsafe=`."""
+    from raftviz.core.script.parse import parse_unsafe
+
+    try:
+        return parse_unsafe(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _speed(text: str) -> float:
     """A finite speed above 0: float() alone would take nan, inf and negatives too."""
     try:
@@ -134,6 +144,16 @@ def _build_tui_parser() -> _Parser:
     )
     parser.add_argument("--no-prevote", action="store_true", help="turn pre-vote off")
     parser.add_argument("--no-checkquorum", action="store_true", help="turn check-quorum off")
+    from raftviz.core.raft.unsafe import UNSAFE
+
+    parser.add_argument(
+        "--unsafe",
+        type=_unsafe,
+        default=(),
+        metavar="NAME[,NAME]",
+        help="switch safety rules of Raft off, to see why they exist (besides the script's): "
+        + "; ".join(f"{name}: {description}" for name, description in UNSAFE.items()),
+    )
     return parser
 
 

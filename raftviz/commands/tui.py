@@ -53,6 +53,9 @@ def tui(args: argparse.Namespace) -> int:
         overrides["prevote"] = False
     if args.no_checkquorum:
         overrides["checkquorum"] = False
+    if args.unsafe:
+        # Added to the script's own, each once.
+        overrides["unsafe"] = tuple(dict.fromkeys((*cluster.unsafe, *args.unsafe)))
     cluster = dataclasses.replace(cluster, **overrides)
     if not 3 <= cluster.nodes <= 9:
         print(

@@ -185,6 +185,11 @@ def legend(palette: Palette) -> Group:
         "every safety property holds / one failed",
     )
     status.add_row(
+        Text(" UNSAFE: NAME ", style=palette.badge("raft-violation")),
+        "",
+        "a safety rule of Raft is off (--unsafe, unsafe=)",
+    )
+    status.add_row(
         Text("DEBG INFO", style=palette.text),
         Text("WARN ERR!", style=palette.warning),
         "event levels (v changes the minimum shown)",

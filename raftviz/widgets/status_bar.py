@@ -2,7 +2,9 @@
 
 Simulated time, speed, running or paused, seed, leader and the highest term, the network's
 faults (partitions, cuts, loss), the selected node (the one the keys act on) and the safety
-verdict. A safety violation turns the whole bar into the
+verdict. While the nodes run an unsafe variant of Raft (a safety rule switched off), a red
+badge on a line of its own names it, so that no one takes what follows for etcd's Raft.
+A safety violation turns the whole bar into the
 violation colour and adds one full-width line per violation, in words, so it cannot be missed
 even in monochrome; a failure of the simulation itself is shown the same way.
 """
@@ -36,10 +38,11 @@ class StatusInfo:
     network: tuple[str, ...] = ()
     failure: str | None = None
     nodes: int = 0
+    unsafe: tuple[str, ...] = ()
 
 
 def _lines(info: StatusInfo) -> int:
-    extra = (info.failure, info.busy, info.network)
+    extra = (info.failure, info.busy, info.network, info.unsafe)
     return 1 + len(info.violations) + sum(1 for line in extra if line)
 
 
@@ -168,6 +171,14 @@ class StatusBar(Widget, can_focus=False):
             if text.cell_len <= width:
                 break
         text.truncate(width, overflow="ellipsis")
+        if info.unsafe:
+            # Its own line, like the network's: the first one sheds fields, this one must stay.
+            text.append("\n")
+            text.append(
+                f" UNSAFE: {', '.join(info.unsafe)} ",
+                palette.badge("raft-violation") if not alarm else "reverse",
+            )
+            text.append("  a safety rule of Raft is off", palette.muted if not alarm else "")
         if info.network:
             # A line of its own: at 80 columns the first line is already full.
             text.append(

@@ -29,7 +29,7 @@ from typing import Final
 
 from raftviz.core.raft.log import MemoryStorage
 from raftviz.core.raft.messages import NONE, Entry, HardState, Message, MsgType, StateType
-from raftviz.core.raft.raft import Config, ProposalDropped, Raft
+from raftviz.core.raft.raft import Config, LogSink, ProposalDropped, Raft
 
 M = MsgType
 
@@ -66,8 +66,11 @@ def new_raft(
     check_quorum: bool = False,
     snapshot: tuple[int, int] = (0, 0),
     seed: int = 0,
+    unsafe: tuple[str, ...] = (),
+    sink: LogSink | None = None,
 ) -> Raft:
-    """etcd's `newTestRaft`: a node whose storage holds `entries` (after a `snapshot` offset)."""
+    """etcd's `newTestRaft`: a node whose storage holds `entries` (after a `snapshot` offset).
+    `unsafe` switches unsafe variants on; `sink` receives its log lines and decision records."""
     storage = MemoryStorage(*snapshot)
     storage.append(list(entries))
     config = Config(
@@ -79,8 +82,9 @@ def new_raft(
         pre_vote=pre_vote,
         check_quorum=check_quorum,
         rng=random.Random(seed * 1009 + id),
+        unsafe=unsafe,
     )
-    return Raft(config, storage, hard_state)
+    return Raft(config, storage, hard_state, sink, stories=sink is not None)
 
 
 def entries_of(*terms: int, start: int = 1, data: str = "") -> list[Entry]:

@@ -90,6 +90,17 @@ BAD_INPUT: list[tuple[list[str], str]] = [
     (["--seed", "1" * 31], rf"raftviz: argument --seed: {SEED_RULE}, got 1{{31}}"),
     (["--seed", "abc"], rf"raftviz: argument --seed: {SEED_RULE}, got abc"),
     (["--seed", "-1e3"], rf"raftviz: argument --seed: {SEED_RULE}, got -1e3"),
+    (
+        ["--unsafe", "no-log"],
+        r"raftviz: argument --unsafe: unknown unsafe variant no-log"
+        r" \(did you mean no-log-check\?\); the unsafe variants are"
+        r" no-log-check, commit-old-terms, forget-vote, accept-stale-leader",
+    ),
+    (
+        ["--unsafe", "forget-vote,forget-vote"],
+        r"raftviz: argument --unsafe: unsafe variant forget-vote is given twice",
+    ),
+    (["--unsafe"], r"raftviz: argument --unsafe: expected one argument"),
     (["--bogus"], r"raftviz: unrecognized arguments: --bogus"),
     (["--bogus\x1b[2J"], r"raftviz: unrecognized arguments: --bogus\\x1b\[2J"),
     (["a.raft", "b.raft"], r"raftviz: unrecognized arguments: b\.raft"),

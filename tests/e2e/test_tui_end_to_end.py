@@ -164,3 +164,13 @@ def test_text_typed_at_the_prompt_is_on_the_screen_and_runs() -> None:
         assert term.proc.returncode == 0
     finally:
         term.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_unsafe_variants_of_the_option_join_the_script_s_and_are_shown() -> None:
+    term = Terminal("unsafe-forget-vote", "--unsafe", "no-log-check,forget-vote", "--paused")
+    try:
+        term.wait_for(re.compile(r"( UNSAFE: forget-vote, no-log-check )"), timeout=30)
+        quits_cleanly(term)
+    finally:
+        term.close()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from raftviz.core.raft.messages import MsgType
+from raftviz.core.raft.messages import Message, MsgType
+from raftviz.core.raft.unsafe import ACCEPT_STALE_LEADER
 from raftviz.core.sim.cluster import Cluster, ClusterError, Settings
 from raftviz.core.sim.events import (
     EntriesChanged,
@@ -22,6 +24,7 @@ from raftviz.core.sim.events import (
     StateChanged,
     TimersChanged,
 )
+from raftviz.core.sim.story import Panicked, Story, story_line
 
 
 def run_with_proposals(seed: int, until_ms: int = 20_000) -> list[Event]:
@@ -302,3 +305,47 @@ def test_the_view_sums_up_the_network_s_faults() -> None:
     c.heal()
     c.set_network(loss=0)
     assert c.view().network == ()
+
+
+def test_a_node_whose_raft_panics_under_an_unsafe_switch_stops_alone() -> None:
+    """etcd panics rather than commit beyond its log; with a rule switched off a leader can ask
+    that, and the node stops (as etcd's process would) while the run goes on."""
+    cluster = Cluster(
+        Settings(
+            nodes=3,
+            prevote=False,
+            checkquorum=False,
+            auto_tick=False,
+            unsafe=(ACCEPT_STALE_LEADER,),
+        ),
+        stories=True,
+    )
+    cluster.campaign(1)
+    cluster.stabilize()
+    cluster.campaign(2)
+    cluster.stabilize()
+    assert (cluster.leader(), cluster.nodes[3].raw.raft.term) == (2, 2)
+    cluster.drain()
+    # A heartbeat of term 1 from S1 that says more is committed than S3's log holds.
+    cluster._send(Message(MsgType.MsgHeartbeat, to=3, frm=1, term=1, commit=9))
+    cluster.stabilize()
+    events = cluster.drain()
+    assert not cluster.nodes[3].alive and cluster.nodes[2].alive
+    assert [e.what for e in events if isinstance(e, NodeFault)] == ["crashed"]
+    (panic,) = [e for e in events if type(e) is Story and isinstance(e.decision, Panicked)]
+    assert "tocommit(9) is out of range" in story_line(panic)
+    assert "unsafe: accept-stale-leader" in story_line(panic)
+    assert any(type(e) is RaftLog and e.line.kind == "panic" for e in events)
+    cluster.restart(3)
+    cluster.stabilize()
+    assert cluster.nodes[3].alive and cluster.nodes[3].raw.raft.raft_log.committed == 2
+
+
+def test_the_same_panic_without_an_unsafe_switch_is_a_bug_and_raised() -> None:
+    cluster = Cluster(Settings(nodes=3, auto_tick=False))
+    cluster.campaign(1)
+    cluster.stabilize()
+    term = cluster.nodes[3].raw.raft.term
+    cluster._send(Message(MsgType.MsgHeartbeat, to=3, frm=1, term=term, commit=9))
+    with pytest.raises(AssertionError, match="tocommit"):
+        cluster.stabilize()

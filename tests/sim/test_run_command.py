@@ -17,6 +17,7 @@ from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import ClusterCmd, RunCmd
 from raftviz.core.sim.cluster import Cluster, Settings
 from raftviz.core.sim.events import Event, Narration, TimersChanged
+from tests.sim.test_unsafe_scenarios import UNSAFE_SCENARIOS
 
 SCENARIOS = sorted(
     p.name for p in resources.files("raftviz.scenarios").iterdir() if p.name.endswith(".raft")
@@ -35,17 +36,29 @@ def test_the_issue_s_scenarios_are_all_shipped() -> None:
         "transfer-catchup.raft",
         "one-way-cut.raft",
         "late-vote.raft",
+        "unsafe-no-log-check.raft",
+        "unsafe-figure-8.raft",
+        "unsafe-forget-vote.raft",
+        "unsafe-stale-leader.raft",
+        "disruptive-not-unsafe.raft",
     }
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario_passes_its_expectations(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every check of every lesson holds; only the unsafe lessons break a safety property (the
+    one each is about, see test_unsafe_scenarios), and so exit 1."""
     path = SCENARIO_DIR / name
     assert "expect" in path.read_text()
     code = main(["run", str(path)])
     out = capsys.readouterr().out
-    assert code == 0, out[-2000:]
-    assert out.splitlines()[-1].startswith("ok: 0 failed checks, 0 safety violations")
+    last = out.splitlines()[-1]
+    if name in UNSAFE_SCENARIOS:
+        assert code == 1, out[-2000:]
+        assert last.startswith("FAILED: 0 failed checks, ") and " 0 safety" not in last
+    else:
+        assert code == 0, out[-2000:]
+        assert last.startswith("ok: 0 failed checks, 0 safety violations")
 
 
 def test_failed_expectation_exits_1_naming_the_line(

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from raftviz.core.raft.unsafe import UNSAFE
 from raftviz.core.script.parse import (
     COMMANDS,
     MAX_DURATION_MS,
@@ -232,6 +233,20 @@ def test_cluster_options() -> None:
     expected = ClusterCmd(3, 7, False, False, 5, 2, 50, (10, 20), 0.5, 0.25, False)
     assert parse_script(text, "s.raft").cluster == expected
     assert expected.to_text() == text
+
+
+def test_cluster_unsafe_variants() -> None:
+    """`unsafe=a,b` (or the list form) switches unsafe variants on, in the order given; a
+    cluster without them never mentions them, so etcd's own Raft saves as it always did."""
+    text = "cluster nodes=3 unsafe=forget-vote,no-log-check"
+    cluster = parse_script(text, "s.raft").cluster
+    assert cluster.unsafe == ("forget-vote", "no-log-check")
+    assert cluster.settings().unsafe == ("forget-vote", "no-log-check")
+    assert cluster.to_text().endswith(" auto-tick=true unsafe=forget-vote,no-log-check")
+    listed = parse_script("cluster nodes=3 unsafe=(forget-vote, no-log-check)", "s.raft").cluster
+    assert listed == cluster
+    assert "unsafe" not in ClusterCmd().to_text()
+    assert ClusterCmd().unsafe == Settings().unsafe == ()
 
 
 def test_script_without_cluster_uses_the_nodes_parameter() -> None:
@@ -502,6 +517,7 @@ def test_scripts_round_trip(script_commands: list[Command]) -> None:
         probabilities,
         probabilities,
         st.booleans(),
+        st.lists(st.sampled_from(list(UNSAFE)), unique=True).map(tuple),
     )
 )
 def test_any_cluster_round_trips(cluster: ClusterCmd) -> None:
@@ -728,6 +744,20 @@ def test_errors_in_a_script_name_file_and_line(line: str, problem: str) -> None:
         (
             "cluster election-tick=3 heartbeat-tick=5",
             "election-tick (3) must be greater than heartbeat-tick (5)",
+        ),
+        (
+            "cluster unsafe=no-log",
+            "unknown unsafe variant no-log (did you mean no-log-check?); the unsafe variants are "
+            "no-log-check, commit-old-terms, forget-vote, accept-stale-leader",
+        ),
+        (
+            "cluster unsafe=forget-vote,forget-vote",
+            "unsafe variant forget-vote is given twice",
+        ),
+        (
+            "cluster unsafe=",
+            "unsafe needs at least one name: the unsafe variants are no-log-check, "
+            "commit-old-terms, forget-vote, accept-stale-leader",
         ),
     ],
 )

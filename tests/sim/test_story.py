@@ -17,15 +17,25 @@ import pytest
 
 from raftviz.commands.run import run_script
 from raftviz.core.raft.messages import Entry
+from raftviz.core.raft.unsafe import (
+    ACCEPT_STALE_LEADER,
+    COMMIT_OLD_TERMS,
+    FORGET_VOTE,
+    NO_LOG_CHECK,
+)
 from raftviz.core.sim.story import (
+    Committed,
     CommitWaits,
     ElectionResult,
+    EmptyEntry,
+    Panicked,
     ProposalRefused,
     QuorumLost,
     StaleTerm,
     Story,
     Transfer,
     Vote,
+    VoteForgotten,
     story_line,
     story_text,
 )
@@ -611,6 +621,63 @@ def test_forget_leader(tmp_path: Path) -> None:
     ],
 )
 def test_wording_of_rare_decisions(decision: object, text: str) -> None:
+    assert story_text(decision) == text  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("decision", "text"),
+    [
+        (
+            Vote(2, 4, False, 2, 2, True, 0, 0, 1, 2, 1, 1, True, False, unsafe=NO_LOG_CHECK),
+            "S2 granted its vote to S4 for term 2: it has neither voted nor heard from a leader "
+            "in term 2, and it did not compare logs (unsafe: no-log-check), though S4's log "
+            "(last term 1, index 1) is behind S2's (last term 1, index 2) and etcd would have "
+            "refused",
+        ),
+        (
+            # Refused for the vote it cast: its log, though ahead, did not count.
+            Vote(3, 2, False, 5, 5, False, 4, 0, 3, 4, 2, 5, False, False, 0, False),
+            "S3 refused its vote to S2 for term 5: it already voted for S4 in term 5",
+        ),
+        (
+            EmptyEntry(1, 4, 0, 1, unsafe=COMMIT_OLD_TERMS),
+            "S1 became leader of term 4 and appended no empty entry (unsafe: commit-old-terms): "
+            "it commits entries of earlier terms by counting their replicas, so an entry of its "
+            "own term is of no use to it",
+        ),
+        (
+            Committed(1, 4, 1, 2, (1, 2, 3), (1, 2, 3, 4, 5), 2, unsafe=COMMIT_OLD_TERMS),
+            "S1 committed entry 2 (commit index 1 -> 2): S1, S2, S3 have index 2, a majority (3 "
+            "of 5, 3 needed), although entry 2 is of term 2, not its own term 4 (unsafe: "
+            "commit-old-terms): etcd commits by counting replicas only entries of the leader's "
+            "own term (Raft §5.4.2, Figure 8)",
+        ),
+        (
+            VoteForgotten(2, 1, 1, unsafe=FORGET_VOTE),
+            "S2 restarted at term 1 without its vote for S1: the vote was not kept on disk "
+            "(unsafe: forget-vote), so in term 1 it may vote again, for anyone",
+        ),
+        (
+            Vote(2, 3, False, 1, 1, True, 0, 0, 0, 0, 0, 0, True, True, 1, unsafe=FORGET_VOTE),
+            "S2 granted its vote to S3 for term 1: it remembers no vote in term 1, though it "
+            "voted for S1 before it restarted (unsafe: forget-vote), and S3's log (last term 0, "
+            "index 0) is at least as up to date as S2's (last term 0, index 0)",
+        ),
+        (
+            StaleTerm(4, 1, "MsgHeartbeat", 1, 2, "accepted", unsafe=ACCEPT_STALE_LEADER),
+            "S4 accepted a MsgHeartbeat from S1, a leader of stale term 1, as if S1 still led (S4 "
+            "is at term 2; unsafe: accept-stale-leader): etcd would not let a leader of an older "
+            "term touch its log or its commit index",
+        ),
+        (
+            Panicked(3, "tocommit(9) is out of range", unsafe=ACCEPT_STALE_LEADER),
+            "S3 panicked and stopped, as etcd does rather than go on from a broken state: "
+            "tocommit(9) is out of range; with a safety rule switched off (unsafe: "
+            "accept-stale-leader), a leader asked it to do what its own log says cannot be",
+        ),
+    ],
+)
+def test_wording_of_decisions_an_unsafe_variant_changed(decision: object, text: str) -> None:
     assert story_text(decision) == text  # type: ignore[arg-type]
 
 

@@ -12,6 +12,7 @@ from raftviz.app import ClusterUpdated, RaftvizApp, SimulationFailed, partition_
 from raftviz.core.sim.events import Narration, NodeFault, SafetyViolation
 from raftviz.themes import RAFT_VARIABLES, THEMES
 from raftviz.widgets import ClusterMap, EventLog, FlightTable, NarrationBar, StatusBar
+from raftviz.widgets.palette import Palette
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -75,6 +76,29 @@ async def test_a_safety_violation_cannot_be_missed(ui: Any, views: Any, text_of:
         assert "SAFETY VIOLATION: election-safety" in text
         assert ui.app.screen_main.query_one(StatusBar).has_class("-violation")
         assert any("election-safety" in n.message for n in ui.app._notifications)
+
+
+async def test_an_unsafe_variant_is_named_in_red_while_it_is_on(
+    ui: Any, views: Any, text_of: Any
+) -> None:
+    async with ui.app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "UNSAFE" not in text_of(ui.app)
+        unsafe = dataclasses.replace(views.five(), unsafe=("no-log-check", "forget-vote"))
+        ui.controller.replace_view(unsafe)
+        await settle(pilot)
+        bar = ui.app.screen_main.query_one(StatusBar)
+        # Even at 80 columns, on a line of its own, and in the violation colour.
+        assert "UNSAFE: no-log-check, forget-vote" in text_of(ui.app)
+        rendered = bar.render()
+        start = rendered.plain.index(" UNSAFE: ")
+        (style,) = {span.style for span in rendered.spans if span.start == start}
+        red = Palette.from_variables(ui.app.theme_variables).badge("raft-violation")
+        assert style == red and red.bgcolor is not None
+        assert not bar.has_class("-violation")  # a warning, not yet a violation
+        ui.controller.replace_view(views.five())
+        await settle(pilot)
+        assert "UNSAFE" not in text_of(ui.app)
 
 
 async def test_narration_is_shown_prominently(ui: Any, text_of: Any) -> None:

@@ -7,6 +7,7 @@ is frozen (the runtime starts paused, or waits in the lecture), so Pilot sees an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -223,3 +224,32 @@ async def test_a_script_that_cannot_be_played_leaves_the_run_alone(tmp_path: Any
             else:
                 raise AssertionError(f"{path.name} was loaded")
         assert stack.bridge.runtime is old and stack.bridge.generation == 0
+
+
+async def test_an_unsafe_lesson_plays_to_its_violation_under_its_red_badge(
+    text_of: Text,
+) -> None:
+    """unsafe-figure-8 in the TUI, line by line: a step-by-step cluster (no ticks) under a
+    lecture, to the violation it is about, every check holding, the badge on throughout."""
+    (lesson,) = [s for s in builtin_scenarios() if s.name == "unsafe-figure-8"]
+    with open(lesson.path, encoding="utf-8") as file:
+        stack = lecture_stack(file.read())
+    async with stack.app.run_test(size=SIZE) as pilot:
+        await until(pilot, stack, lambda: panel(stack).waiting, "the first wait")
+        assert "UNSAFE: commit-old-terms" in text_of(stack.app)
+        for _ in range(40):
+            if panel(stack).note is not None:
+                break
+            await pilot.press("space")
+            await until(
+                pilot,
+                stack,
+                lambda: panel(stack).waiting or panel(stack).note is not None,
+                "the next wait",
+            )
+        screen = text_of(stack.app)
+        note = panel(stack).note
+        ended = re.fullmatch(r"The scenario has ended: (\d+) of (\d+) checks held\.", note)
+        assert ended and ended[1] == ended[2], note
+        assert "SAFETY VIOLATION: leader-completeness" in screen
+        assert "UNSAFE: commit-old-terms" in screen

@@ -8,7 +8,9 @@ hands it to its sink next to its log lines, but only when the sink asked for the
 are. `core/sim/story.py` turns them into story events and plain words.
 
 Every record has room for `path`, the chain of etcd function and branch names that led to it
-(e.g. `stepCandidate`, `poll`, `VoteWon`, `becomeLeader`); it is left empty for now.
+(e.g. `stepCandidate`, `poll`, `VoteWon`, `becomeLeader`); it is left empty for now. `unsafe`
+names the unsafe variant (see unsafe.py) when one made the decision come out differently from
+etcd's, so that its story can say so and a test can find every such decision.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Decision:
     kind: ClassVar[str] = "decision"
     node: int
     path: tuple[str, ...] = field(default=(), kw_only=True)
+    unsafe: str = field(default="", kw_only=True)
 
 
 # ------------------------------------------------------------------ elections
@@ -58,7 +61,12 @@ class Campaign(Decision):
 @dataclass(frozen=True, slots=True)
 class Vote(Decision):
     """The node granted or refused a (pre-)vote to `candidate` for `term`, after etcd's two
-    checks: may it vote (`voted_for`, `lead`) and is the candidate's log up to date."""
+    checks: may it vote (`voted_for`, `lead`) and is the candidate's log up to date.
+
+    `up_to_date` is the comparison itself, made even where `no-log-check` keeps it from
+    counting (`log_checked` False); `forgot` is the vote of this term the node lost at a
+    restart (`forget-vote`).
+    """
 
     kind: ClassVar[str] = "vote"
     candidate: int
@@ -74,6 +82,18 @@ class Vote(Decision):
     cand_last_index: int
     can_vote: bool
     up_to_date: bool
+    forgot: int = 0
+    log_checked: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class VoteForgotten(Decision):
+    """The node restarted at `term` without the vote for `vote` it had cast in that term: it
+    was not kept on disk (`forget-vote`)."""
+
+    kind: ClassVar[str] = "vote-forgotten"
+    term: int
+    vote: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +115,15 @@ class VoteIgnored(Decision):
 @dataclass(frozen=True, slots=True)
 class StaleTerm(Decision):
     """A message of an older term than the node's: refused (a pre-vote), answered with the
-    node's term (a stale leader's MsgApp or MsgHeartbeat) or ignored."""
+    node's term (a stale leader's MsgApp or MsgHeartbeat), ignored, or accepted as if its
+    sender still led (`accept-stale-leader`)."""
 
     kind: ClassVar[str] = "stale-term"
     frm: int
     msg_type: str
     term: int
     my_term: int
-    answer: str  # "refused" | "told" | "ignored"
+    answer: str  # "refused" | "told" | "ignored" | "accepted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +193,8 @@ class ForgotLeader(Decision):
 
 @dataclass(frozen=True, slots=True)
 class EmptyEntry(Decision):
-    """A new leader appended its empty entry; `committed` is its commit index then."""
+    """A new leader appended its empty entry at `index` (0: it appended none, as
+    `commit-old-terms` has no use for it); `committed` is its commit index then."""
 
     kind: ClassVar[str] = "empty-entry"
     term: int
@@ -256,7 +278,9 @@ class LogConflict(Decision):
 
 @dataclass(frozen=True, slots=True)
 class Committed(Decision):
-    """The leader advanced its commit index from `old` to `new`: `holders` have `new`."""
+    """The leader advanced its commit index from `old` to `new`: `holders` have `new`.
+    `entry_term` is the term of entry `new` where it is not the leader's own (only
+    `commit-old-terms` commits such an entry by counting), 0 otherwise."""
 
     kind: ClassVar[str] = "committed"
     term: int
@@ -264,6 +288,7 @@ class Committed(Decision):
     new: int
     holders: tuple[int, ...]
     voters: tuple[int, ...]
+    entry_term: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,9 @@ leadership transfer, forget-leader), because raftviz exists to show what etcd re
 Two outboxes, as in etcd: `msgs` may leave at once; `msgs_after_append` (every MsgAppResp,
 MsgVoteResp and MsgPreVoteResp, including a node's own vote and a leader's own acknowledgement)
 may only leave once the state they answer for is persisted. See `rawnode.py`.
+
+The unsafe variants (`unsafe.py`, all off unless `Config.unsafe` names them) each switch one
+safety rule off, tested where that rule is decided and nowhere else.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from raftviz.core.raft.decision import (
     TermSeen,
     Transfer,
     Vote,
+    VoteForgotten,
     VoteIgnored,
 )
 from raftviz.core.raft.log import LogUnavailable, MemoryStorage, RaftLog
@@ -56,6 +60,13 @@ from raftviz.core.raft.messages import (
 )
 from raftviz.core.raft.quorum import VoteResult
 from raftviz.core.raft.tracker import Progress, ProgressState, ProgressTracker
+from raftviz.core.raft.unsafe import (
+    ACCEPT_STALE_LEADER,
+    COMMIT_OLD_TERMS,
+    FORGET_VOTE,
+    NO_LOG_CHECK,
+    UNSAFE,
+)
 
 M = MsgType
 _UNSTAMPED = frozenset({M.MsgProp, M.MsgReadIndex})
@@ -81,7 +92,9 @@ class CampaignType(Enum):
 
 @dataclass
 class Config:
-    """How a node behaves. Defaults are etcd's interaction-test defaults, except the ticks."""
+    """How a node behaves. Defaults are etcd's interaction-test defaults, except the ticks.
+
+    `unsafe` names the unsafe variants switched on (see unsafe.py): none, as in etcd."""
 
     id: int
     voters: list[int]
@@ -94,6 +107,7 @@ class Config:
     disable_proposal_forwarding: bool = False
     max_inflight: int = 2**31 - 1
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    unsafe: tuple[str, ...] = ()
 
 
 class Raft:
@@ -109,6 +123,9 @@ class Raft:
     ) -> None:
         if config.heartbeat_tick >= config.election_tick:
             raise ValueError("election tick must be greater than heartbeat tick")
+        unknown = [name for name in config.unsafe if name not in UNSAFE]
+        if unknown:
+            raise ValueError(f"unknown unsafe variant {unknown[0]}")
         self.id = config.id
         self.sink = sink
         # Decision records go to the same sink, but only when asked for: every site that builds
@@ -120,6 +137,13 @@ class Raft:
         self.heartbeat_timeout = config.heartbeat_tick
         self.check_quorum = config.check_quorum
         self.pre_vote = config.pre_vote
+        # The unsafe switches, read once: each is tested only where its rule is decided.
+        self.no_log_check = NO_LOG_CHECK in config.unsafe
+        self.commit_old_terms = COMMIT_OLD_TERMS in config.unsafe
+        self.forget_vote = FORGET_VOTE in config.unsafe
+        self.accept_stale_leader = ACCEPT_STALE_LEADER in config.unsafe
+        # (term, vote) that forget-vote lost at the restart, for the vote stories of that term.
+        self._forgotten = (0, NONE)
         self.rng = config.rng
         self.raft_log = RaftLog(storage or MemoryStorage(), self._log_from_raftlog)
         self.term = 0
@@ -180,6 +204,12 @@ class Raft:
         self.raft_log.committed = hs.commit
         self.term = hs.term
         self.vote = hs.vote
+        if self.forget_vote and hs.vote != NONE:
+            # The unsafe variant: the vote was never written to disk, so it is gone.
+            self.vote = NONE
+            self._forgotten = (hs.term, hs.vote)
+            if self.tell is not None:
+                self.tell(VoteForgotten(self.id, hs.term, hs.vote, unsafe=FORGET_VOTE))
 
     def entries_persisted(self, term: int, index: int, log_term: int) -> None:
         """Storage wrote the log up to (log_term, index), as accepted at `term`."""
@@ -304,6 +334,8 @@ class Raft:
     def _maybe_commit(self) -> bool:
         log = self.raft_log
         index = self.trk.committed()
+        if self.commit_old_terms:
+            return self._commit_by_counting(index)
         if self.tell is None:
             return log.maybe_commit(index, self.term)
         old = log.committed
@@ -326,6 +358,31 @@ class Raft:
                 )
             )
         return False
+
+    def _commit_by_counting(self, index: int) -> bool:
+        """The unsafe commit rule: whatever a majority holds is committed, whatever its term
+        (`commit-old-terms`; Figure 8 shows what that costs)."""
+        log = self.raft_log
+        entry_term = log.term_or_zero(index)
+        if index <= log.committed or not entry_term:
+            return False
+        old = log.committed
+        log.commit_to(index)
+        if self.tell is not None:
+            old_term = entry_term != self.term
+            self.tell(
+                Committed(
+                    self.id,
+                    self.term,
+                    old,
+                    index,
+                    self._holders(index),
+                    self.trk.voters,
+                    entry_term if old_term else 0,
+                    unsafe=COMMIT_OLD_TERMS if old_term else "",
+                )
+            )
+        return True
 
     def _holders(self, index: int) -> tuple[int, ...]:
         """The voters the leader knows to have `index` (for decision records only)."""
@@ -390,11 +447,18 @@ class Raft:
         pr = self.trk.progress[self.id]
         pr.become_replicate()
         pr.recent_active = True
-        # The empty entry lets the new leader commit everything of earlier terms (Figure 8).
-        self._append_entries([Entry(term=0, index=0)])
-        if self.tell is not None:
-            log = self.raft_log
-            self.tell(EmptyEntry(self.id, self.term, log.last_index(), log.committed))
+        log = self.raft_log
+        if self.commit_old_terms:
+            # The empty entry only serves the rule that commits entries of the leader's own term
+            # (and while it stands, every append of the new leader carries it, so counting could
+            # never reach an older entry first): the unsafe leader goes without.
+            if self.tell is not None:
+                self.tell(EmptyEntry(self.id, self.term, 0, log.committed, unsafe=COMMIT_OLD_TERMS))
+        else:
+            # The empty entry lets the new leader commit everything of earlier terms (Figure 8).
+            self._append_entries([Entry(term=0, index=0)])
+            if self.tell is not None:
+                self.tell(EmptyEntry(self.id, self.term, log.last_index(), log.committed))
         self._info("became", f"{self.id:x} became leader at term {self.term}", ("term", self.term))
 
     def _hup(self, t: CampaignType, frm: int = NONE) -> None:
@@ -589,6 +653,27 @@ class Raft:
                         )
                     )
         elif m.term < self.term:
+            if (
+                self.accept_stale_leader
+                and self.state == StateType.StateFollower
+                and t in (M.MsgHeartbeat, M.MsgApp)
+            ):
+                # The unsafe variant: the follower takes the old leader's word as its leader's
+                # (its own term stays, and stamps its answer, as AppendEntries' reply would).
+                if self.tell is not None:
+                    self.tell(
+                        StaleTerm(
+                            self.id,
+                            m.frm,
+                            str(t),
+                            m.term,
+                            self.term,
+                            "accepted",
+                            unsafe=ACCEPT_STALE_LEADER,
+                        )
+                    )
+                self._step_follower(m)
+                return
             if (self.check_quorum or self.pre_vote) and t in (M.MsgHeartbeat, M.MsgApp):
                 # Tell a stale leader about the newer term, so that it steps down and a node
                 # stuck at a higher term (which pre-vote or the lease keep from winning) is freed.
@@ -640,7 +725,8 @@ class Raft:
         last_term, last_index = self._last_entry()
         up_to_date = m.log_term > last_term or (m.log_term == last_term and m.index >= last_index)
         resp = vote_response_type(m.type)
-        verb = "cast" if can_vote and up_to_date else "rejected"
+        granted = can_vote and (up_to_date or self.no_log_check)
+        verb = "cast" if granted else "rejected"
         prep = "for" if verb == "cast" else "from"
         self._info(
             "cast-vote" if verb == "cast" else "reject-vote",
@@ -651,6 +737,16 @@ class Raft:
             ("type", str(m.type)),
         )
         if self.tell is not None:
+            future = m.type == M.MsgPreVote and m.term > self.term
+            forgotten_term, forgot = self._forgotten
+            if forgotten_term != self.term or self.vote != NONE:
+                forgot = NONE
+            unsafe = ""
+            if granted and not up_to_date:
+                unsafe = NO_LOG_CHECK
+            elif granted and forgot not in (NONE, m.frm) and not future:
+                # Had it remembered its vote, it would have refused.
+                unsafe = FORGET_VOTE
             self.tell(
                 Vote(
                     self.id,
@@ -658,7 +754,7 @@ class Raft:
                     m.type == M.MsgPreVote,
                     m.term,
                     self.term,
-                    verb == "cast",
+                    granted,
                     self.vote,
                     self.lead,
                     last_term,
@@ -667,9 +763,12 @@ class Raft:
                     m.index,
                     can_vote,
                     up_to_date,
+                    forgot,
+                    not self.no_log_check,
+                    unsafe=unsafe,
                 )
             )
-        if verb == "cast":
+        if granted:
             # A granted vote answers at the candidate's term; for a pre-vote, the future one.
             self.send(resp, m.frm, term=m.term)
             if m.type == M.MsgVote:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import ClassVar, Final, Literal, TypeAlias, TypeVar
 
 from raftviz.core.etcdtext.describe import escape
+from raftviz.core.raft.unsafe import UNSAFE
 from raftviz.core.sim.cluster import Settings
 
 NodeRef: TypeAlias = int | Literal["leader"]
@@ -179,6 +180,32 @@ def parse_seed(text: str) -> int:
     ValueError naming the problem."""
     try:
         return _SEED("seed", text)
+    except _Bad as bad:
+        raise ValueError(str(bad)) from None
+
+
+def _unsafe(value: _Value) -> tuple[str, ...]:
+    """`unsafe=a,b` (or the list form `unsafe=(a,b)`): names of unsafe variants, each once."""
+    items = value if isinstance(value, tuple) else tuple(value.split(","))
+    names = tuple(item.strip() for item in items)
+    known = f"the unsafe variants are {', '.join(UNSAFE)}"
+    if not any(names):
+        raise _Bad(f"unsafe needs at least one name: {known}")
+    for at, name in enumerate(names):
+        if name not in UNSAFE:
+            raise _Bad(
+                f"unknown unsafe variant {name or 'nothing'}{_did_you_mean(name, UNSAFE)}; {known}"
+            )
+        if name in names[:at]:
+            raise _Bad(f"unsafe variant {name} is given twice")
+    return names
+
+
+def parse_unsafe(text: str) -> tuple[str, ...]:
+    """Unsafe variants given on the command line (`NAME[,NAME]`), read by the rule of the
+    script's `cluster unsafe=`; raises ValueError naming the problem."""
+    try:
+        return _unsafe(text)
     except _Bad as bad:
         raise ValueError(str(bad)) from None
 
@@ -585,7 +612,9 @@ def _log(value: _Value) -> tuple[tuple[int, int], ...]:
 @dataclass(frozen=True, slots=True)
 class ClusterCmd:
     """A fresh cluster at time 0. It always renders every setting, so a saved session replays
-    identically even if a default changes later."""
+    identically even if a default changes later; all but `unsafe` (the unsafe variants of Raft
+    switched on, see core/raft/unsafe.py), which is written only when some are on, so that a
+    session of etcd's own Raft never mentions them."""
 
     name: ClassVar[str] = "cluster"
     nodes: int = _DEFAULTS.nodes
@@ -599,6 +628,7 @@ class ClusterCmd:
     loss: float = _DEFAULTS.loss
     dup: float = _DEFAULTS.dup
     auto_tick: bool = _DEFAULTS.auto_tick
+    unsafe: tuple[str, ...] = ()
 
     def settings(self) -> Settings:
         return Settings(
@@ -613,6 +643,7 @@ class ClusterCmd:
             loss=self.loss,
             dup=self.dup,
             auto_tick=self.auto_tick,
+            unsafe=self.unsafe,
         )
 
     def to_text(self) -> str:
@@ -622,6 +653,7 @@ class ClusterCmd:
             f" heartbeat-tick={self.heartbeat_tick} tick={_ms_text(self.tick_ms)}"
             f" {_latency_text(self.latency_ms)} loss={_number_text(self.loss)}"
             f" dup={_number_text(self.dup)} auto-tick={_bool_text(self.auto_tick)}"
+            + (f" unsafe={','.join(self.unsafe)}" if self.unsafe else "")
         )
 
 
@@ -1097,6 +1129,10 @@ class _Args:
         value = self._take("latency")
         return default if value is None else _latency(value)
 
+    def unsafe(self) -> tuple[str, ...]:
+        value = self._take("unsafe")
+        return () if value is None else _unsafe(value)
+
     def rest(self) -> list[_Token]:
         """All the tokens left, for the commands whose arguments are read in order."""
         rest, self._left = self._left, []
@@ -1133,6 +1169,7 @@ def _cluster(args: _Args) -> ClusterCmd:
         loss=args.option("loss", _probability, default.loss),
         dup=args.option("dup", _probability, default.dup),
         auto_tick=args.option("auto-tick", _bool, default.auto_tick),
+        unsafe=args.unsafe(),
     )
     if cluster.tick_ms == 0:
         raise _Bad("tick must be longer than 0ms")
@@ -1285,7 +1322,8 @@ _LATENCY_USAGE = _latency_text(_DEFAULTS.latency)
 _TABLE: tuple[tuple[str, _Parser], ...] = (
     (
         "cluster [nodes=5] [seed=1] [prevote=true] [checkquorum=true] [election-tick=10]"
-        f" [heartbeat-tick=1] [tick=100ms] [{_LATENCY_USAGE}] [loss=0] [dup=0] [auto-tick=true]",
+        f" [heartbeat-tick=1] [tick=100ms] [{_LATENCY_USAGE}] [loss=0] [dup=0] [auto-tick=true]"
+        " [unsafe=NAME,...]",
         _cluster,
     ),
     ("run DURATION | run until CONDITION [timeout=60s]", _run),

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from raftviz.core.raft.decision import Decision
 from raftviz.core.raft.log import MemoryStorage
-from raftviz.core.raft.logline import LogLine
+from raftviz.core.raft.logline import Level, LogLine
 from raftviz.core.raft.messages import NONE, HardState, Message, MsgType, StateType
 from raftviz.core.raft.raft import Config, ProposalDropped
 from raftviz.core.raft.rawnode import RawNode, StepError
@@ -56,7 +56,7 @@ from raftviz.core.sim.events import (
 )
 from raftviz.core.sim.invariants import SafetyChecker, Violation
 from raftviz.core.sim.network import Links
-from raftviz.core.sim.story import Applied, Story
+from raftviz.core.sim.story import Applied, Panicked, Story
 
 TICK = 0
 DELIVER = 1
@@ -79,6 +79,7 @@ class Settings:
     loss: float = 0.0
     dup: float = 0.0
     auto_tick: bool = True
+    unsafe: tuple[str, ...] = ()  # unsafe variants of Raft (core/raft/unsafe.py), none by default
 
 
 @dataclass
@@ -172,6 +173,7 @@ class Cluster:
             check_quorum=s.checkquorum,
             pre_vote=s.prevote,
             rng=self.rng,
+            unsafe=s.unsafe,
         )
         return RawNode(config, storage, hs, sink=self._relay, stories=self.stories)
 
@@ -317,13 +319,27 @@ class Cluster:
             return
         self._message_event(sent, MessageDelivered)
         # A refused message (a forwarded proposal reaching a node that lost its leader) is
-        # logged by the core; on the wire it is simply gone, as in etcd. (try/except rather
-        # than contextlib.suppress: this runs for every message delivered.)
-        try:  # noqa: SIM105
+        # logged by the core; on the wire it is simply gone, as in etcd.
+        try:
             target.raw.step(m)
         except (StepError, ProposalDropped):
             pass
+        except AssertionError as panic:
+            if not self.settings.unsafe:
+                raise  # etcd's Raft panicked: a bug in raftviz's port
+            self._panicked(target, str(panic))
+            return
         self._process(target)
+
+    def _panicked(self, node: SimNode, reason: str) -> None:
+        """With a safety rule switched off, a leader can ask a node what etcd's own checks
+        refuse (to commit beyond the end of its log...): etcd panics there, and its process
+        stops. So does the node, with its persisted state, instead of the whole run."""
+        unsafe = ", ".join(self.settings.unsafe)
+        self._emit_log(LogLine(Level.ERROR, node.id, "panic", f"panic: {reason}", ()))
+        if self.stories:
+            self._emit(Story, Panicked(node.id, reason, unsafe=unsafe))
+        self.crash(node.id)
 
     # ------------------------------------------------------------------ time
 
@@ -733,6 +749,7 @@ class Cluster:
             cuts=tuple(sorted(self.links.cuts)),
             network=self._network_summary(),
             violations=tuple(f"{v.property}: {v.detail}" for v in self.violations),
+            unsafe=s.unsafe,
             delivery="manual" if self.manual else "auto",
             held=tuple(sorted(self.held)),
             next_event=self.peek(),

@@ -254,3 +254,4 @@ class ClusterView:
     # Flights held by `hold`: they wait even in auto mode, until `release` or `deliver`.
     held: tuple[int, ...] = ()
     next_event: NextEvent | None = None  # what a step would process now
+    unsafe: tuple[str, ...] = ()  # the unsafe variants of Raft the nodes run (none: etcd's)

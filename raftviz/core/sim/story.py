@@ -5,8 +5,9 @@ with the numbers the rule compared: "S3 refused its vote to S2 for term 5: S2's 
 2, index 5) is behind S3's (last term 3, index 4) ...". Each story is an event in the cluster's
 stream (`Story`), carrying the typed decision record the state machine built at the decision
 itself (see `core/raft/decision.py`), never text parsed back out of a log line. The one
-decision taken outside the state machine, applying committed entries to the key-value store, is
-recorded here (`Applied`).
+decisions taken outside the state machine are recorded here: applying committed entries to the
+key-value store (`Applied`), and stopping a node whose Raft panicked, which only an unsafe variant
+can make happen (`Panicked`).
 
 `story_line` renders one story as its line; `raftviz run --level story` prints them and the TUI's
 event log can show the same words. Nodes are named S1..S9 as on the screen.
@@ -39,6 +40,7 @@ from raftviz.core.raft.decision import (
     TermSeen,
     Transfer,
     Vote,
+    VoteForgotten,
     VoteIgnored,
 )
 from raftviz.core.raft.messages import Entry
@@ -58,6 +60,7 @@ __all__ = [
     "ForgotLeader",
     "LeaderFound",
     "LogConflict",
+    "Panicked",
     "ProposalForwarded",
     "ProposalRefused",
     "Proposed",
@@ -67,6 +70,7 @@ __all__ = [
     "TermSeen",
     "Transfer",
     "Vote",
+    "VoteForgotten",
     "VoteIgnored",
     "story_line",
     "story_text",
@@ -80,6 +84,16 @@ class Applied(Decision):
 
     kind: ClassVar[str] = "applied"
     entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Panicked(Decision):
+    """A node's Raft panicked (`reason`, etcd's panic text) and the node stopped, as etcd's
+    process would: asked to do what its own log says cannot be (commit beyond its end...),
+    which a safety rule switched off (`unsafe`, the run's variants) lets a leader ask."""
+
+    kind: ClassVar[str] = "panicked"
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,10 +233,20 @@ def _vote(d: Vote) -> str:
     mine = f"{me}'s {_log(d.last_term, d.last_index)}"
     if d.granted:
         up_to_date = f"{theirs} is at least as up to date as {mine}"
+        if not d.up_to_date:
+            up_to_date = (
+                f"it did not compare logs (unsafe: no-log-check), though {theirs} is behind "
+                f"{mine} and etcd would have refused"
+            )
         if d.pre_vote and d.term > d.my_term:
             may = f"term {d.term} is newer than its own"
         elif d.voted_for == d.candidate:
             may = f"it had already voted for {cand} in term {d.my_term}"
+        elif d.forgot:
+            may = (
+                f"it remembers no vote in term {d.my_term}, though it voted for {_s(d.forgot)} "
+                "before it restarted (unsafe: forget-vote)"
+            )
         else:
             may = f"it has neither voted nor heard from a leader in term {d.my_term}"
         if d.pre_vote:
@@ -239,7 +263,7 @@ def _vote(d: Vote) -> str:
             reasons.append(f"it already voted for {_s(d.voted_for)} in term {d.my_term}")
         else:
             reasons.append(f"it already follows leader {_s(d.lead)} in term {d.my_term}")
-    if not d.up_to_date:
+    if d.log_checked and not d.up_to_date:
         why = (
             "its last entry is of an older term"
             if d.cand_last_term < d.last_term
@@ -274,6 +298,12 @@ def _stale(d: StaleTerm) -> str:
         return (
             f"{me} refused its pre-vote to {frm} for term {d.term}: {stale} "
             f"(the refusal tells {frm} so)"
+        )
+    if d.answer == "accepted":
+        return (
+            f"{me} accepted a {d.msg_type} from {frm}, a leader of stale term {d.term}, as if "
+            f"{frm} still led ({me} is at term {d.my_term}; unsafe: accept-stale-leader): etcd "
+            f"would not let a leader of an older term touch its log or its commit index"
         )
     if d.answer == "told":
         return (
@@ -367,6 +397,12 @@ def _forgot(d: ForgotLeader) -> str:
 
 
 def _empty_entry(d: EmptyEntry) -> str:
+    if d.unsafe:
+        return (
+            f"{_s(d.node)} became leader of term {d.term} and appended no empty entry (unsafe: "
+            "commit-old-terms): it commits entries of earlier terms by counting their replicas, "
+            "so an entry of its own term is of no use to it"
+        )
     if d.committed < d.index - 1:
         earlier = (
             f"its earlier {_span(d.committed + 1, d.index - 1)} will commit with it once it "
@@ -469,6 +505,12 @@ def story_text(d: Decision) -> str:
             return _vote(d)
         case VoteIgnored():
             return _vote_ignored(d)
+        case VoteForgotten():
+            return (
+                f"{me} restarted at term {d.term} without its vote for {_s(d.vote)}: the vote was "
+                f"not kept on disk (unsafe: forget-vote), so in term {d.term} it may vote again, "
+                "for anyone"
+            )
         case StaleTerm():
             return _stale(d)
         case ElectionResult():
@@ -516,10 +558,17 @@ def story_text(d: Decision) -> str:
             )
         case Committed():
             n, q = len(d.voters), _quorum(d.voters)
+            own = f"and entry {d.new} is of its own term {d.term}"
+            if d.unsafe:
+                own = (
+                    f"although entry {d.new} is of term {d.entry_term}, not its own term "
+                    f"{d.term} (unsafe: commit-old-terms): etcd commits by counting replicas only "
+                    "entries of the leader's own term (Raft §5.4.2, Figure 8)"
+                )
             return (
                 f"{me} committed {_span(d.old + 1, d.new)} (commit index {d.old} -> {d.new}): "
                 f"{_names(d.holders)} have index {d.new}, a majority ({len(d.holders)} of {n}, "
-                f"{q} needed), and entry {d.new} is of its own term {d.term}"
+                f"{q} needed), {own}"
             )
         case CommitWaits():
             return (
@@ -538,4 +587,10 @@ def story_text(d: Decision) -> str:
             return _transfer(d)
         case Applied():
             return _applied(d)
+        case Panicked():
+            return (
+                f"{me} panicked and stopped, as etcd does rather than go on from a broken state: "
+                f"{_shown(d.reason)}; with a safety rule switched off (unsafe: {d.unsafe}), a "
+                "leader asked it to do what its own log says cannot be"
+            )
     return f"{me} decided {d.kind}"
