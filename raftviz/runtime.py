@@ -838,6 +838,8 @@ class Runtime:
                 self._execute(command, located.line)
             else:
                 ok = self.timeline.act(command, partial(self._execute, command, located.line))
+                if self._violated:
+                    self._show_before_violation()
                 if isinstance(command, ExpectCmd):
                     p.checks += 1
                     p.failed += not ok

@@ -10,6 +10,7 @@ import trio.testing
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import ClusterCmd, parse_script
 from raftviz.runtime import Batch, Pause, Resume, Runtime, StepEvent, Subscription, Travel
+from raftviz.scenarios import FOLDER as SCENARIOS
 from tests.sim.test_runtime import do, run_with_runtime
 
 
@@ -186,3 +187,31 @@ def test_switching_branches_shows_each_live_end() -> None:
     run_with_runtime(body, rt)
     assert ends["back to 0"] == ends[0] and ends["back to 1"] == ends[1]
     assert ends[0] != ends[1]
+
+
+def test_a_violation_breakpoint_stops_just_before_the_violating_event() -> None:
+    """As `raftviz check` saves its findings: `break violations>0` first, so that the TUI opens
+    them paused just before the rule breaks; one step forward shows it break."""
+    text = (SCENARIOS / "unsafe-no-log-check.raft").read_text()
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("cluster"))
+    lines.insert(at + 1, "break violations>0")
+    script = parse_script("\n".join(lines) + "\n", "found.raft")
+    rt = Runtime(Executor(script.cluster, stories=True), speed=100, script=script.commands)
+    seen = {}
+
+    async def body(rt: Runtime, sub: Subscription) -> None:
+        for _ in range(200):
+            batch = await _latest(sub)
+            if any("breakpoint 1" in n for n in batch.notices):
+                break
+            if rt.paused and rt.playing:
+                rt.control(Resume())  # the lesson's own pauses
+        seen["before"] = (rt.timeline.live, len(rt.cluster.violations))
+        rt.control(StepEvent())
+        await trio.testing.wait_all_tasks_blocked()
+        seen["after"] = len(rt.cluster.violations)
+
+    run_with_runtime(body, rt)
+    assert seen["before"] == (False, 0)
+    assert seen["after"] > 0
