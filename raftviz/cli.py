@@ -92,14 +92,16 @@ def _shard(text: str) -> tuple[int, int]:
     )
 
 
-def _unsafe(text: str) -> tuple[str, ...]:
-    from raftviz.commands.check import UNSAFE
+_UNSAFE = ("no-log-check", "commit-old-terms", "forget-vote", "accept-stale-leader")
+"""The unsafe variants of Raft that `--unsafe` will switch on, once Raft's core has them."""
 
+
+def _unsafe(text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(","))
     for name in names:
-        if name not in UNSAFE:
+        if name not in _UNSAFE:
             raise argparse.ArgumentTypeError(
-                f"unknown variant {name or 'nothing'} (known: {', '.join(UNSAFE)})"
+                f"unknown variant {name or 'nothing'} (known: {', '.join(_UNSAFE)})"
             )
     return names
 
@@ -283,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             scenario_path(args.file), as_json=args.json, seed=args.seed, level=args.level
         )
     if args.command == "check":
+        if args.unsafe:
+            args.parser.error("argument --unsafe: this build's Raft has no unsafe variants yet")
         from raftviz.commands.check import Options, check
         from raftviz.core.script.parse import ClusterCmd
 

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.console import Console
 from rich.progress import (
@@ -78,18 +78,31 @@ def shard_seeds(shard: tuple[int, int], seeds: int | None) -> Iterator[int]:
 # ------------------------------------------------------------------ in the workers
 
 
-def _check_seed(template: ClusterCmd, seed: int) -> tuple[str, int, trial.Outcome]:
+class Checked(NamedTuple):
+    """A worker's answer: how a seed's whole schedule ended."""
+
+    seed: int
+    outcome: trial.Outcome
+
+
+class Shrunk(NamedTuple):
+    """A worker's answer: a failing seed's schedule, shrunk, and how it fails."""
+
+    seed: int
+    schedule: Schedule
+    outcome: trial.Outcome
+
+
+def _check_seed(template: ClusterCmd, seed: int) -> Checked:
     outcome = trial.run(generate(seed, template))
     if outcome.property == trial.INVALID:
         raise RuntimeError(f"seed {seed}: the generator wrote a command that fails: {outcome}")
-    return "checked", seed, outcome
+    return Checked(seed, outcome)
 
 
-def _shrink_seed(
-    template: ClusterCmd, seed: int, property: str
-) -> tuple[str, int, Schedule, trial.Outcome]:
+def _shrink_seed(template: ClusterCmd, seed: int, property: str) -> Shrunk:
     schedule = shrink(generate(seed, template), lambda s: trial.run(s).property == property)
-    return "shrunk", seed, schedule, trial.run(schedule)
+    return Shrunk(seed, schedule, trial.run(schedule))
 
 
 def _ignore_sigint() -> None:
@@ -152,7 +165,7 @@ def check(options: Options) -> int:
     progress = Progress(
         TextColumn("[bold]checking"),
         BarColumn(),
-        TextColumn("{task.fields[checked]} seeds"),
+        TextColumn("{task.fields[checked]} seeds"),  # "120/2000", or "120" with --time
         TextColumn("{task.fields[rate]:.1f} seeds/s"),
         TextColumn("{task.fields[found]} found"),
         TimeElapsedColumn(),
@@ -211,8 +224,9 @@ def _hunt(hunt: Hunt, progress: Progress) -> None:
     else:
         total = len(range(options.shard[0], options.seeds, options.shard[1]))
         jobs = max(1, min(options.jobs, total))
-    task = progress.add_task("check", total=total, checked=0, rate=0.0, found=0)
-    results: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    of = "" if deadline is not None else f"/{total}"
+    task = progress.add_task("check", total=total, checked=f"0{of}", rate=0.0, found=0)
+    results: queue.SimpleQueue[Checked | Shrunk | BaseException] = queue.SimpleQueue()
     with _sigint_ignored():
         pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_ignore_sigint)
     pending = 0
@@ -240,15 +254,15 @@ def _hunt(hunt: Hunt, progress: Progress) -> None:
                 pending -= 1
                 if isinstance(result, BaseException):
                     raise result
-                if result[0] == "checked":
-                    pending += _checked(hunt, pool, results, *result[1:])
+                if isinstance(result, Checked):
+                    pending += _checked(hunt, progress, pool, results, result)
                 else:
-                    _shrunk(hunt, progress, *result[1:])
+                    _shrunk(hunt, progress, result)
             hunt.elapsed = time.monotonic() - hunt.started
             progress.update(
                 task,
                 completed=len(hunt.checked) if deadline is None else hunt.elapsed,
-                checked=len(hunt.checked),
+                checked=f"{len(hunt.checked)}{of}",
                 rate=hunt.rate,
                 found=len(hunt.failures),
             )
@@ -261,15 +275,24 @@ def _hunt(hunt: Hunt, progress: Progress) -> None:
 
 
 def _checked(
-    hunt: Hunt, pool: Any, results: queue.SimpleQueue[Any], seed: int, outcome: trial.Outcome
+    hunt: Hunt,
+    progress: Progress,
+    pool: Any,
+    results: queue.SimpleQueue[Checked | Shrunk | BaseException],
+    checked: Checked,
 ) -> int:
     """Record a checked seed; a failing one goes to a worker to be shrunk. Returns how many
     tasks that added."""
+    seed, outcome = checked
     hunt.checked.append(seed)
     if outcome.property is None:
         return 0
     schedule = generate(seed, hunt.options.cluster)
-    hunt.failures[seed] = Failure(seed, outcome, len(schedule.commands), schedule.cluster.nodes)
+    failure = Failure(seed, outcome, len(schedule.commands), schedule.cluster.nodes)
+    hunt.failures[seed] = failure
+    progress.console.print(
+        escape(f"{_found_line(failure)} (shrinking it)"), markup=False, highlight=False
+    )
     pool.apply_async(
         _shrink_seed,
         (hunt.options.cluster, seed, outcome.property),
@@ -279,13 +302,18 @@ def _checked(
     return 1
 
 
-def _shrunk(
-    hunt: Hunt, progress: Progress, seed: int, schedule: Schedule, outcome: trial.Outcome
-) -> None:
-    failure = hunt.failures[seed]
-    failure.shrunk, failure.shrunk_outcome = schedule, outcome
+def _shrunk(hunt: Hunt, progress: Progress, shrunk: Shrunk) -> None:
+    failure = hunt.failures[shrunk.seed]
+    failure.shrunk, failure.shrunk_outcome = shrunk.schedule, shrunk.outcome
     save_failure(hunt, failure)
-    progress.console.print(escape(_found_line(failure)), markup=False, highlight=False)
+    progress.console.print(
+        escape(
+            f"seed {failure.seed}: shrunk to {len(shrunk.schedule.commands)} commands on"
+            f" {shrunk.schedule.cluster.nodes} nodes, saved to {failure.file}"
+        ),
+        markup=False,
+        highlight=False,
+    )
 
 
 def save_failure(hunt: Hunt, failure: Failure) -> None:
@@ -426,11 +454,3 @@ def _failure_report(failure: Failure) -> dict[str, object]:
         "shrunk_commands": None if shrunk is None else len(shrunk.commands),
         "shrunk_nodes": None if shrunk is None else shrunk.cluster.nodes,
     }
-
-
-UNSAFE: dict[str, str] = {
-    "no-log-check": "votes are granted without comparing logs",
-    "commit-old-terms": "a leader commits entries of earlier terms by counting replicas",
-    "forget-vote": "a restarted node forgets whom it voted for",
-    "accept-stale-leader": "a follower accepts appends from a leader of an older term",
-}

@@ -64,6 +64,10 @@ BAD_INPUT: list[tuple[list[str], str]] = [
         ["--unsafe", "forget-vote,nope"],
         r"argument --unsafe: unknown variant nope \(known: .*forget-vote.*\)",
     ),
+    (
+        ["--unsafe", "forget-vote"],
+        r"argument --unsafe: this build's Raft has no unsafe variants yet",
+    ),
     (["--time", "5x"], r"argument --time: must be a duration above 0 like 90s, .*got 5x"),
     (["--time", "0s"], r"argument --time: must be a duration above 0 like 90s, .*got 0s"),
     (["--seeds", "5", "--time", "1m"], r"argument --time: not allowed with argument --seeds"),
@@ -200,3 +204,50 @@ def test_a_saved_failure_says_what_broke_and_replays_to_it(
     out = io.StringIO()
     assert run_script(str(path), as_json=False, seed=None, out=out) == 1
     assert f"{path}:{len(lines)}: FAILED {RECOVERY.to_text()}: " in out.getvalue()
+
+
+def with_forgetful_votes(tmp_path: Path) -> dict[str, str]:
+    """An environment whose every Python process, the workers included, runs a Raft that
+    forgets votes across restarts (`mutants.forget_votes`), through a `sitecustomize`."""
+    site = tmp_path / "site"
+    site.mkdir()
+    repo = Path(__file__).resolve().parents[2]
+    (site / "sitecustomize.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(repo)!r})\n"
+        "import pytest\nfrom tests.explore import mutants\n"
+        "mutants.forget_votes(pytest.MonkeyPatch())\n"
+    )
+    return {**os.environ, "PYTHONPATH": str(site)}
+
+
+def test_a_bug_is_found_shrunk_saved_and_replayed(tmp_path: Path) -> None:
+    """End to end, with a Raft broken on purpose in the workers too: the seed that breaks it
+    exits 1, its failure is shrunk by a worker and saved, and `raftviz run` of the file fails
+    the same way with that bug, and passes without it."""
+    env = with_forgetful_votes(tmp_path)
+    args = ["--nodes", "3", "--no-prevote", "--seeds", "9", "--shard", "8/9", "--json"]
+    result = subprocess.run(
+        [sys.executable, "-m", "raftviz", "check", *args],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    [failure] = report["failures"]
+    assert failure["seed"] == 8 and failure["property"] == "election-safety"
+    assert failure["shrunk"] and failure["shrunk_commands"] < failure["commands"]
+    assert failure["file"] == "raftviz-check/seed-8.raft"
+    assert result.stderr.startswith("seed 8: election-safety at ")
+    replay = [sys.executable, "-m", "raftviz", "run", "--json", failure["file"]]
+    broken = subprocess.run(
+        replay, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+    assert broken.returncode == 1
+    assert json.loads(broken.stdout)["violations"][0]["property"] == "election-safety"
+    healthy = subprocess.run(replay, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert healthy.returncode == 0, "the saved script fails without the bug"
