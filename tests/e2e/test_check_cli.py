@@ -120,7 +120,7 @@ def test_shards_partition_the_seeds_exactly(seeds: int, shards: int) -> None:
 
 
 def test_time_runs_seeds_in_shard_order_until_it_is_up(cwd: Path) -> None:
-    result = check("--time", "2s", "--jobs", "1", "--shard", "0/2", "--json", cwd=cwd)
+    result = check("--time", "1s", "--jobs", "1", "--shard", "0/2", "--json", cwd=cwd)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["seeds_run"] >= 2
@@ -141,7 +141,7 @@ def test_ctrl_c_stops_the_workers_and_reports_what_was_done(cwd: Path) -> None:
         start_new_session=True,
     )
     try:
-        time.sleep(3)
+        time.sleep(2)
         os.killpg(process.pid, signal.SIGINT)
         stdout, stderr = process.communicate(timeout=TIMEOUT_S)
     finally:
