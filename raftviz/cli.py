@@ -10,7 +10,7 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from raftviz.commands import EXIT_USAGE, NO_SCRIPT
@@ -59,7 +59,64 @@ def _speed(text: str) -> float:
     return speed
 
 
-_VALUED_OPTIONS = ("--nodes", "--seed", "--speed")
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """A whole number within bounds, refused with the bounds named: int() alone would take
+    -1, 1_000 and ' 7 '."""
+
+    def read(text: str) -> int:
+        if text.isascii() and text.isdigit() and low <= int(text) <= high:
+            return int(text)
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from {low} to {high}, got {text or 'nothing'}"
+        )
+
+    return read
+
+
+_WALL_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def _wall_time(text: str) -> float:
+    """`--time`: a wall-clock duration like 90s, 10m or 1.5h."""
+    number, unit = text[:-1], text[-1:]
+    if unit in _WALL_UNITS and number.replace(".", "", 1).isdigit() and number.isascii():
+        seconds = float(number) * _WALL_UNITS[unit]
+        if seconds > 0:
+            return seconds
+    raise argparse.ArgumentTypeError(
+        f"must be a duration above 0 like 90s, 10m or 1.5h, got {text or 'nothing'}"
+    )
+
+
+def _shard(text: str) -> tuple[int, int]:
+    """`--shard I/N`: this is shard I (counted from 0) of N."""
+    index, slash, count = text.partition("/")
+    if (
+        slash
+        and all(x.isascii() and x.isdigit() for x in (index, count))
+        and int(index) < int(count)
+    ):
+        return int(index), int(count)
+    raise argparse.ArgumentTypeError(
+        f"must be I/N with shards counted from 0, so 0 <= I < N (like 0/4), got {text or 'nothing'}"
+    )
+
+
+_UNSAFE = ("no-log-check", "commit-old-terms", "forget-vote", "accept-stale-leader")
+"""The unsafe variants of Raft that `--unsafe` will switch on, once Raft's core has them."""
+
+
+def _unsafe(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(","))
+    for name in names:
+        if name not in _UNSAFE:
+            raise argparse.ArgumentTypeError(
+                f"unknown variant {name or 'nothing'} (known: {', '.join(_UNSAFE)})"
+            )
+    return names
+
+
+_VALUED_OPTIONS = ("--nodes", "--seed", "--speed", "--seeds", "--jobs", "--time", "--shard")
 """The options with a numeric value, which may start with '-'."""
 
 
@@ -100,13 +157,88 @@ def _build_parser() -> _Parser:
     )
     run.set_defaults(parser=run)
 
+    check = sub.add_parser(
+        "check",
+        help="hunt for Raft bugs: random fault schedules, one per seed, checked in parallel; "
+        "a failure is shrunk and saved as a script",
+        description="Run a random fault schedule per seed and check Raft's safety properties, "
+        "its recovery (liveness) and every acknowledged write (durability). A failure is shrunk "
+        "and saved as a script. Exit code 0 when nothing broke, 1 when something did, 2 for bad "
+        "input; after Ctrl-C, 1 if something was found, else 130.",
+    )
+    check.add_argument(
+        "--nodes",
+        type=_whole(3, 9),
+        default=5,
+        help="cluster size, 3 to 9 (default 5)",
+        metavar="N",
+    )
+    budget = check.add_mutually_exclusive_group()
+    budget.add_argument(
+        "--seeds",
+        type=_whole(1, MAX_SEEDS),
+        help=f"check seeds 0 to K-1 (default {DEFAULT_SEEDS})",
+        metavar="K",
+    )
+    budget.add_argument(
+        "--time",
+        type=_wall_time,
+        help="check seeds 0, 1, 2... until this wall time is up (90s, 10m, 1.5h)",
+        metavar="DURATION",
+    )
+    check.add_argument(
+        "--jobs",
+        type=_whole(1, MAX_JOBS),
+        default=_cores(),
+        help=f"worker processes (default: every core, {_cores()} here)",
+        metavar="J",
+    )
+    check.add_argument(
+        "--shard",
+        type=_shard,
+        default=(0, 1),
+        help="check only the seeds equal to I modulo N (I from 0 to N-1)",
+        metavar="I/N",
+    )
+    check.add_argument(
+        "--unsafe",
+        type=_unsafe,
+        default=(),
+        help="turn on unsafe variants of Raft, to see the bugs they cause",
+        metavar="NAME[,NAME]",
+    )
+    check.add_argument(
+        "--out",
+        type=Path,
+        default=Path("raftviz-check"),
+        help="where failing scripts are written (default ./raftviz-check/)",
+        metavar="DIR",
+    )
+    check.add_argument("--no-prevote", action="store_true", help="turn pre-vote off")
+    check.add_argument("--no-checkquorum", action="store_true", help="turn check-quorum off")
+    check.add_argument("--json", action="store_true", help="print one JSON report")
+    check.set_defaults(parser=check)
+
     bench = sub.add_parser("bench", help="measure performance")
     bench.add_argument("target", choices=["core", "sim", "ui"], help="what to measure")
     bench.set_defaults(parser=bench)
     return parser
 
 
-SUBCOMMANDS = ("conform", "run", "bench")
+SUBCOMMANDS = ("conform", "run", "check", "bench")
+DEFAULT_SEEDS = 100
+MAX_SEEDS = 2**63
+"""Seeds 0 to K-1 are all valid seeds (up to 2^63-1, `cluster seed=`'s bound)."""
+MAX_JOBS = 256
+"""More worker processes than this only thrash the machine; the bound also stops a typo from
+starting thousands of processes."""
+
+
+def _cores() -> int:
+    """The cores this process may run on (what `--jobs` defaults to)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 DEFAULT_SPEED = 0.25
 """A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
 (1-2 s of election timeout) happens within a few seconds."""
@@ -181,6 +313,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_script(
             scenario_path(args.file), as_json=args.json, seed=args.seed, level=args.level
         )
+    if args.command == "check":
+        if args.unsafe:
+            args.parser.error("argument --unsafe: this build's Raft has no unsafe variants yet")
+        from raftviz.commands.check import Options, check
+        from raftviz.core.script.parse import ClusterCmd
+
+        cluster = ClusterCmd(
+            nodes=args.nodes, prevote=not args.no_prevote, checkquorum=not args.no_checkquorum
+        )
+        seeds = DEFAULT_SEEDS if args.seeds is None and args.time is None else args.seeds
+        return check(Options(cluster, seeds, args.time, args.jobs, args.shard, args.out, args.json))
     if args.command == "bench":
         from raftviz.commands import bench
 
