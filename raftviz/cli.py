@@ -102,20 +102,6 @@ def _shard(text: str) -> tuple[int, int]:
     )
 
 
-_UNSAFE = ("no-log-check", "commit-old-terms", "forget-vote", "accept-stale-leader")
-"""The unsafe variants of Raft that `--unsafe` will switch on, once Raft's core has them."""
-
-
-def _unsafe(text: str) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in text.split(","))
-    for name in names:
-        if name not in _UNSAFE:
-            raise argparse.ArgumentTypeError(
-                f"unknown variant {name or 'nothing'} (known: {', '.join(_UNSAFE)})"
-            )
-    return names
-
-
 _VALUED_OPTIONS = ("--nodes", "--seed", "--speed", "--seeds", "--jobs", "--time", "--shard")
 """The options with a numeric value, which may start with '-'."""
 
@@ -314,13 +300,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             scenario_path(args.file), as_json=args.json, seed=args.seed, level=args.level
         )
     if args.command == "check":
-        if args.unsafe:
-            args.parser.error("argument --unsafe: this build's Raft has no unsafe variants yet")
         from raftviz.commands.check import Options, check
         from raftviz.core.script.parse import ClusterCmd
 
         cluster = ClusterCmd(
-            nodes=args.nodes, prevote=not args.no_prevote, checkquorum=not args.no_checkquorum
+            nodes=args.nodes,
+            prevote=not args.no_prevote,
+            checkquorum=not args.no_checkquorum,
+            unsafe=args.unsafe,
         )
         seeds = DEFAULT_SEEDS if args.seeds is None and args.time is None else args.seeds
         return check(Options(cluster, seeds, args.time, args.jobs, args.shard, args.out, args.json))

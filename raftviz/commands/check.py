@@ -344,6 +344,8 @@ def _header(hunt: Hunt, failure: Failure, path: Path) -> list[str]:
         f"{what} {'on' if on else 'off'}"
         for what, on in (("prevote", cluster.prevote), ("checkquorum", cluster.checkquorum))
     )
+    if cluster.unsafe:
+        settings += f", unsafe {','.join(cluster.unsafe)}"
     lines = [
         f"# Found by raftviz check: seed {failure.seed}, {failure.nodes} nodes, {settings}.",
         f"# It breaks {outcome.property} at {format_time(outcome.time_ms).strip()}: "
@@ -358,7 +360,7 @@ def _header(hunt: Hunt, failure: Failure, path: Path) -> list[str]:
             "one of them it no longer fails this way."
         )
     if outcome.property in trial.SAFETY:
-        lines.append(f"# Open it in the TUI, paused at the violation: raftviz {name}")
+        lines.append(f"# Open it in the TUI, paused just before the violation: raftviz {name}")
     else:
         lines.append(f"# Watch it in the TUI: raftviz {name}")
     lines += [
@@ -376,6 +378,7 @@ def _flags(cluster: ClusterCmd) -> list[str]:
         for flag, on in (
             (" --no-prevote", not cluster.prevote),
             (" --no-checkquorum", not cluster.checkquorum),
+            (f" --unsafe {','.join(cluster.unsafe)}", bool(cluster.unsafe)),
         )
         if on
     ]
@@ -395,7 +398,9 @@ def _summary(hunt: Hunt) -> list[str]:
     head = (
         f"{'interrupted after' if hunt.interrupted else 'checked'}"
         f" {_count(len(hunt.checked), 'seed')} ({_describe_seeds(options)})"
-        f" of {options.cluster.nodes} nodes: {verdict}"
+        f" of {options.cluster.nodes} nodes"
+        + (f" (unsafe: {','.join(options.cluster.unsafe)})" if options.cluster.unsafe else "")
+        + f": {verdict}"
         f" ({hunt.elapsed:.1f}s, {hunt.rate:.1f} seeds/s, {_count(options.jobs, 'job')})"
     )
     lines = [head]

@@ -3,27 +3,9 @@ and the shrinker must find and keep what these bugs cause, through the real simu
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from raftviz.core.raft.log import MemoryStorage
-from raftviz.core.raft.messages import HardState
-from raftviz.core.raft.rawnode import RawNode
 from raftviz.core.sim.cluster import Cluster
-
-
-def forget_votes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A restarted node forgets whom it voted for in its term, so it may vote twice in one
-    term, and two leaders may be elected in it (election safety)."""
-    rawnode = Cluster._new_rawnode
-
-    def forgetful(self: Cluster, id: int, storage: MemoryStorage, hs: HardState | None) -> RawNode:
-        if hs is not None:
-            hs = dataclasses.replace(hs, vote=0)
-        return rawnode(self, id, storage, hs)
-
-    monkeypatch.setattr(Cluster, "_new_rawnode", forgetful)
 
 
 def deaf_restarts(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -144,8 +144,8 @@ def replay(tmp_path: Path, schedule: Schedule, outcome: trial.Outcome) -> dict[s
 
 FORGETFUL_SEED = 8
 """A seed whose schedule (3 nodes, no pre-vote) elects two leaders in one term when votes are
-forgotten. Should the generator change, a loop over seeds with `mutants.forget_votes` finds
-another."""
+forgotten (`unsafe=forget-vote`). Should the generator change, `raftviz check --unsafe
+forget-vote --nodes 3 --no-prevote` finds another."""
 
 DEAF_SEED = 2
 """A seed whose schedule (5 nodes) ends with every node restarted: with deaf restarts, nobody
@@ -196,8 +196,7 @@ def test_a_recovery_that_starts_with_a_fault_left_is_invalid() -> None:
 def test_a_real_violation_shrinks_and_replays_paused_at_the_violation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mutants.forget_votes(monkeypatch)
-    schedule = generate(FORGETFUL_SEED, ClusterCmd(nodes=3, prevote=False))
+    schedule = generate(FORGETFUL_SEED, ClusterCmd(nodes=3, prevote=False, unsafe=("forget-vote",)))
     found = trial.run(schedule)
     assert found.property == ELECTION_SAFETY, f"seed {FORGETFUL_SEED} no longer fails: {found}"
     fails = same_failure(ELECTION_SAFETY)

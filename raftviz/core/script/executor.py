@@ -113,9 +113,9 @@ class Executor:
 
     `breakpoints` (set by `break`) are checked after every event of a long command and after
     every command, and each one that fires is reported through `on_break` (its number; by
-    default its `fired_text` goes to `output`). A caller that runs the cluster itself (the TUI's runtime) calls
-    `check_breakpoints()` after each event. With no breakpoint set, a `run` goes on at full
-    speed and nothing is checked.
+    default its `fired_text` goes to `output`). A caller that runs the cluster itself (the
+    TUI's runtime) calls `check_breakpoints()` after each event. With no breakpoint set, a
+    `run` goes on at full speed and nothing is checked.
     """
 
     def __init__(
