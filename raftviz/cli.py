@@ -93,6 +93,7 @@ def _build_parser() -> _Parser:
     bench = sub.add_parser("bench", help="measure performance")
     bench.add_argument("target", choices=["core", "sim", "ui"], help="what to measure")
     bench.set_defaults(parser=bench)
+
     return parser
 
 
@@ -106,11 +107,12 @@ def _build_tui_parser() -> _Parser:
     parser = _Parser(
         prog="raftviz",
         description="Watch and steer a live Raft cluster (etcd/raft semantics) in the terminal. "
-        f"Subcommands: {', '.join(SUBCOMMANDS)} (see raftviz SUBCOMMAND --help).",
+        "In the app, ? lists every key and q quits.",
     )
     parser.add_argument(
         "script",
         nargs="?",
+        metavar="SCRIPT",
         help="a script to play, or the name of a built-in scenario (e.g. election)",
     )
     parser.add_argument("--nodes", type=int, help="cluster size, 3 to 9 (default 5)")
@@ -137,12 +139,34 @@ def _build_tui_parser() -> _Parser:
     return parser
 
 
+def _overview() -> str:
+    """The end of `raftviz --help`: every subcommand and every built-in scenario, one line
+    each, so that a newcomer sees all there is to run from the first help they ask for."""
+    from raftviz.scenarios import builtin_scenarios
+
+    subparsers = next(
+        a for a in _build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    commands = [(f"raftviz {a.dest}", a.help or "") for a in subparsers._get_subactions()]
+    scenarios = [(f"raftviz {s.name}", s.description) for s in builtin_scenarios()]
+    width = max(len(name) for name, _ in commands + scenarios) + 2
+    lines = ["commands (raftviz COMMAND --help for their options):"]
+    lines += [f"  {name:<{width}}{text}" for name, text in commands]
+    lines += ["", "built-in scenarios (SCRIPT can name one):"]
+    lines += [f"  {name:<{width}}{text}" for name, text in scenarios]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = _glue_values(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help"):
+    if not argv or argv[0] not in SUBCOMMANDS:
         from raftviz.commands.tui import tui
 
-        return tui(_build_tui_parser().parse_args(argv))
+        parser = _build_tui_parser()
+        if {"-h", "--help"} & set(argv):
+            parser.formatter_class = argparse.RawDescriptionHelpFormatter
+            parser.epilog = _overview()
+        return tui(parser.parse_args(argv))
     args, extra = _build_parser().parse_known_args(argv)
     if extra:
         # Only the subcommand takes arguments: name it, not plain `raftviz`, as their refuser.
@@ -156,7 +180,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"raftviz run: {NO_SCRIPT}", file=sys.stderr)
             return EXIT_USAGE
         from raftviz.commands.run import run_script
-        from raftviz.scenarios import scenario_path
+        from raftviz.scenarios import not_found, scenario_path
+
+        missing = not_found(args.file)
+        if missing is not None:
+            print(missing, file=sys.stderr)
+            return EXIT_USAGE
 
         return run_script(
             scenario_path(args.file), as_json=args.json, seed=args.seed, level=args.level

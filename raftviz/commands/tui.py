@@ -10,40 +10,62 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from raftviz.commands import EXIT_USAGE, NO_SCRIPT
-from raftviz.scenarios import is_builtin, scenario_path
+from raftviz.scenarios import is_builtin, not_found, scenario_path
+
+if TYPE_CHECKING:
+    from raftviz.app import RaftvizApp
+
+
+class UsageError(Exception):
+    """A user error in the TUI's options or script: its text is the one line to print."""
 
 
 def tui(args: argparse.Namespace) -> int:
+    try:
+        app = build_app(args)
+    except UsageError as e:
+        print(e, file=sys.stderr)
+        return EXIT_USAGE
+    result = app.run()
+    return result if isinstance(result, int) else app.return_code or 0
+
+
+def build_app(
+    args: argparse.Namespace,
+    *,
+    prog: str = "raftviz",
+) -> RaftvizApp:
+    """The app the TUI's options describe, ready to run; `UsageError` if they are wrong.
+
+    `prog` names the command in errors that are about its options."""
     import dataclasses
 
     from raftviz.core.etcdtext.describe import escape
     from raftviz.core.script.parse import ClusterCmd, Located, ScriptError, load_script
 
     if args.nodes is not None and not 3 <= args.nodes <= 9:
-        print(f"raftviz: --nodes must be between 3 and 9, got {args.nodes}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"{prog}: --nodes must be between 3 and 9, got {args.nodes}")
     if args.script == "":
-        print(f"raftviz: {NO_SCRIPT}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"{prog}: {NO_SCRIPT}")
     commands: tuple[Located, ...] = ()
     cluster = ClusterCmd()
     if args.script is not None:
+        missing = not_found(args.script)
+        if missing is not None:
+            raise UsageError(missing)
         try:
             script = load_script(scenario_path(args.script), nodes=args.nodes or 5)
         except ScriptError as e:
-            print(e, file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(str(e)) from None
         cluster, commands = script.cluster, script.commands
         if args.nodes is not None and cluster.nodes != args.nodes:
-            print(
+            raise UsageError(
                 f"{escape(args.script)}: the script's cluster has {cluster.nodes} nodes; "
-                f"--nodes {args.nodes} contradicts it",
-                file=sys.stderr,
+                f"--nodes {args.nodes} contradicts it"
             )
-            return EXIT_USAGE
     overrides: dict[str, Any] = {}
     if args.nodes is not None:
         overrides["nodes"] = args.nodes
@@ -55,11 +77,7 @@ def tui(args: argparse.Namespace) -> int:
         overrides["checkquorum"] = False
     cluster = dataclasses.replace(cluster, **overrides)
     if not 3 <= cluster.nodes <= 9:
-        print(
-            f"raftviz: the TUI shows 3 to 9 nodes, the script asks for {cluster.nodes}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        raise UsageError(f"{prog}: the TUI shows 3 to 9 nodes, the script asks for {cluster.nodes}")
 
     from raftviz.app import RaftvizApp
     from raftviz.bridge import TrioBridge
@@ -81,14 +99,11 @@ def tui(args: argparse.Namespace) -> int:
     bridge = TrioBridge(runtime, scenario=Path(args.script).stem if args.script else None)
     title = f"raftviz - {Path(args.script).stem}" if args.script else "raftviz"
     try:
-        app = RaftvizApp(
+        return RaftvizApp(
             bridge,
             theme=args.theme or os.environ.get("RAFTVIZ_THEME") or DEFAULT_THEME,
             title=title,
             services=[bridge],
         )
     except ValueError as e:
-        print(f"raftviz: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    result = app.run()
-    return result if isinstance(result, int) else app.return_code or 0
+        raise UsageError(f"{prog}: {e}") from None
