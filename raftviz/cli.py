@@ -94,10 +94,36 @@ def _build_parser() -> _Parser:
     bench.add_argument("target", choices=["core", "sim", "ui"], help="what to measure")
     bench.set_defaults(parser=bench)
 
+    # serve and record take the TUI's options too (whatever it gains), and check them as it does.
+    serve = sub.add_parser(
+        "serve",
+        parents=[_build_tui_parser()],
+        conflict_handler="resolve",
+        allow_abbrev=False,  # so that the TUI's options pass on to each session as typed
+        help="serve the TUI to web browsers, a cluster per tab (takes the TUI's options)",
+        description="Serve raftviz's TUI to web browsers, through textual-serve: each browser "
+        "tab runs its own raftviz, with the TUI's options and SCRIPT as given here.",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this machine only; another "
+        "address lets other machines in, with a warning)",
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="the port (default 8000)")
+    serve.set_defaults(parser=serve)
+
     return parser
 
 
-SUBCOMMANDS = ("conform", "run", "bench")
+def _port(text: str) -> int:
+    """A TCP port a server can listen on: 0 (any free port) would leave the URL unknown."""
+    if not (text.isdigit() and 1 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"the port must be a number from 1 to 65535, got {text}")
+    return int(text)
+
+
+SUBCOMMANDS = ("conform", "run", "bench", "serve")
 DEFAULT_SPEED = 0.25
 """A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
 (1-2 s of election timeout) happens within a few seconds."""
@@ -157,6 +183,21 @@ def _overview() -> str:
     return "\n".join(lines)
 
 
+def _without(argv: Sequence[str], options: Sequence[str]) -> list[str]:
+    """`argv` less `options` and their values (`--port 8000` or `--port=8000`): what
+    `raftviz serve` passes on to each session's `raftviz`."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in options:
+            skip = True
+        elif not arg.startswith(tuple(f"{option}=" for option in options)):
+            kept.append(arg)
+    return kept
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = _glue_values(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in SUBCOMMANDS:
@@ -190,6 +231,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_script(
             scenario_path(args.file), as_json=args.json, seed=args.seed, level=args.level
         )
+    if args.command == "serve":
+        from raftviz.commands.serve import serve
+
+        return serve(args, _without(argv[1:], ("--host", "--port")))
     if args.command == "bench":
         from raftviz.commands import bench
 

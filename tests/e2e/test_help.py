@@ -43,12 +43,18 @@ def test_help_shows_the_tui_options_the_commands_and_the_scenarios(flag: str) ->
     for option in TUI_OPTIONS:
         assert option in text
     lines = text.splitlines()
-    for command in ("conform", "run", "bench"):
+    for command in ("conform", "run", "bench", "serve"):
         assert any(line.startswith(f"  raftviz {command} ") for line in lines), command
     for scenario in builtin_scenarios():
         (line,) = [line for line in lines if line.startswith(f"  raftviz {scenario.name} ")]
         assert line.endswith(scenario.description) and scenario.description
     assert "q quits" in text
+
+
+def test_serve_takes_the_tui_s_options() -> None:
+    text = help_text("serve", "--help")
+    for option in TUI_OPTIONS:
+        assert option in text
 
 
 def test_run_of_an_unknown_name_lists_the_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
