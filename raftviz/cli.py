@@ -113,6 +113,27 @@ def _build_parser() -> _Parser:
     serve.add_argument("--port", type=_port, default=8000, help="the port (default 8000)")
     serve.set_defaults(parser=serve)
 
+    record = sub.add_parser(
+        "record",
+        parents=[_build_tui_parser()],
+        conflict_handler="resolve",
+        help="record a scenario in the TUI as an asciicast v2 file (asciinema, slides)",
+        description="Play a script or built-in scenario in the TUI, headless, and write what "
+        "the screen shows, frame by frame in simulated time, as an asciicast v2 file. Each "
+        "wait of the script (a pause, a lecture's line) is held for reading time, then resumed.",
+    )
+    record.add_argument("--out", required=True, help="the asciicast file to write (.cast)")
+    record.add_argument(
+        "--size", type=_size, default=(120, 36), help="WIDTHxHEIGHT of the screen (default 120x36)"
+    )
+    record.add_argument(
+        "--duration",
+        type=_duration,
+        help="stop after this many seconds of recording (default: the script's end; "
+        "30 without a script)",
+    )
+    record.add_argument("--still", help="also write the last frame as an SVG picture")
+    record.set_defaults(parser=record)
     return parser
 
 
@@ -123,7 +144,33 @@ def _port(text: str) -> int:
     return int(text)
 
 
-SUBCOMMANDS = ("conform", "run", "bench", "serve")
+def _size(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT, within what the screens can lay out and a player can show."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"the size must be WIDTHxHEIGHT (e.g. 120x36), got {text}")
+    size = int(width), int(height)
+    if not (80 <= size[0] <= 400 and 24 <= size[1] <= 200):
+        raise argparse.ArgumentTypeError(
+            f"the size must be 80x24 to 400x200 (columns x rows), got {text}"
+        )
+    return size
+
+
+def _duration(text: str) -> float:
+    """Seconds of recording: finite and above 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(
+            f"the duration must be a positive number of seconds, got {text}"
+        )
+    return seconds
+
+
+SUBCOMMANDS = ("conform", "run", "bench", "serve", "record")
 DEFAULT_SPEED = 0.25
 """A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
 (1-2 s of election timeout) happens within a few seconds."""
@@ -235,6 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from raftviz.commands.serve import serve
 
         return serve(args, _without(argv[1:], ("--host", "--port")))
+    if args.command == "record":
+        from raftviz.commands.record import record
+
+        return record(args)
     if args.command == "bench":
         from raftviz.commands import bench
 

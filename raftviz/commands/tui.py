@@ -1,7 +1,8 @@
 """`raftviz [SCRIPT]`: the TUI, assembled from the runtime, the Trio bridge and the app.
 
 User errors (a bad script, options that contradict it) end in one line on stderr and exit code
-2 before anything is drawn.
+2 before anything is drawn. `raftviz serve` and `raftviz record` assemble the same app from the
+same options, so they check them here too, before serving or recording anything.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +19,8 @@ from raftviz.commands import EXIT_USAGE, NO_SCRIPT
 from raftviz.scenarios import is_builtin, not_found, scenario_path
 
 if TYPE_CHECKING:
+    import trio
+
     from raftviz.app import RaftvizApp
 
 
@@ -37,10 +42,15 @@ def build_app(
     args: argparse.Namespace,
     *,
     prog: str = "raftviz",
+    trio_clock: trio.abc.Clock | None = None,
+    animate: bool = True,
+    clock: Callable[[], float] = time.monotonic,
 ) -> RaftvizApp:
     """The app the TUI's options describe, ready to run; `UsageError` if they are wrong.
 
-    `prog` names the command in errors that are about its options."""
+    `prog` names the command in errors that are about its options. A recording passes the
+    clocks it steps by hand: `trio_clock` for the simulation's pace, `clock` for the app's, and
+    `animate=False` so that nothing moves between the frames it takes."""
     import dataclasses
 
     from raftviz.core.etcdtext.describe import escape
@@ -96,7 +106,9 @@ def build_app(
         script=commands,
         lecture=lecture,
     )
-    bridge = TrioBridge(runtime, scenario=Path(args.script).stem if args.script else None)
+    bridge = TrioBridge(
+        runtime, scenario=Path(args.script).stem if args.script else None, clock=trio_clock
+    )
     title = f"raftviz - {Path(args.script).stem}" if args.script else "raftviz"
     try:
         return RaftvizApp(
@@ -104,6 +116,8 @@ def build_app(
             theme=args.theme or os.environ.get("RAFTVIZ_THEME") or DEFAULT_THEME,
             title=title,
             services=[bridge],
+            animate=animate,
+            clock=clock,
         )
     except ValueError as e:
         raise UsageError(f"{prog}: {e}") from None

@@ -43,7 +43,7 @@ def test_help_shows_the_tui_options_the_commands_and_the_scenarios(flag: str) ->
     for option in TUI_OPTIONS:
         assert option in text
     lines = text.splitlines()
-    for command in ("conform", "run", "bench", "serve"):
+    for command in ("conform", "run", "bench", "serve", "record"):
         assert any(line.startswith(f"  raftviz {command} ") for line in lines), command
     for scenario in builtin_scenarios():
         (line,) = [line for line in lines if line.startswith(f"  raftviz {scenario.name} ")]
@@ -51,8 +51,9 @@ def test_help_shows_the_tui_options_the_commands_and_the_scenarios(flag: str) ->
     assert "q quits" in text
 
 
-def test_serve_takes_the_tui_s_options() -> None:
-    text = help_text("serve", "--help")
+@pytest.mark.parametrize("command", ["serve", "record"])
+def test_serve_and_record_take_the_tui_s_options(command: str) -> None:
+    text = help_text(command, "--help")
     for option in TUI_OPTIONS:
         assert option in text
 
