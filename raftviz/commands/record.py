@@ -25,11 +25,13 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Mapping
 from typing import IO, Any
 
 import pyte
 import pyte.graphics
 import trio.testing
+from pyte.screens import wcwidth
 from textual.driver import Driver
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.pilot import Pilot
@@ -166,8 +168,7 @@ class _Frames:
         self._stream.feed(written)
         out: list[str] = []
         for y in sorted(screen.dirty):
-            row = screen.buffer[y]
-            now = [row[x] for x in range(screen.columns)]
+            now = _visible(screen.buffer[y], screen.columns)
             changed = [x for x in range(screen.columns) if now[x] != self._shown[y][x]]
             self._shown[y] = now
             for start, end in _runs(changed):
@@ -184,6 +185,23 @@ class _Frames:
                     out.append(char.data)
         screen.dirty.clear()
         return "".join(out) + ("\x1b[0m" if out else "")
+
+
+def _visible(row: Mapping[int, pyte.screens.Char], columns: int) -> list[pyte.screens.Char]:
+    """A line's cells as a terminal shows them. pyte keeps what a terminal erases when one half
+    of a wide character is overwritten: the other half, which a terminal shows as a blank."""
+    cells = [row[x] for x in range(columns)]
+
+    def wide(x: int) -> bool:
+        return bool(cells[x].data) and wcwidth(cells[x].data) == 2
+
+    for x, char in enumerate(cells):
+        if char.data == "" and not (x and wide(x - 1)):
+            cells[x] = char._replace(data=" ")  # a right half without its left
+    for x, char in enumerate(cells):
+        if wide(x) and not (x + 1 < columns and cells[x + 1].data == ""):
+            cells[x] = char._replace(data=" ")  # a left half without its right
+    return cells
 
 
 def _runs(columns: list[int]) -> list[tuple[int, int]]:

@@ -99,12 +99,12 @@ class _Server(Server):
         self._sessions: set[asyncio.Task[Any]] = set()
 
     async def on_startup(self, app: Any) -> None:
-        shown = "localhost" if self.host in ("0.0.0.0", "::") else self.host
-        if ":" in shown:
-            shown = f"[{shown}]"
+        if self.host in ("0.0.0.0", "::"):  # every address: this one works here
+            where = f"http://localhost:{self.port} (from elsewhere: this machine's name)"
+        else:
+            where = f"http://{f'[{self.host}]' if ':' in self.host else self.host}:{self.port}"
         print(
-            f"{PROG}: open http://{shown}:{self.port} in a browser - each tab runs its own "
-            "cluster; Ctrl-C stops",
+            f"{PROG}: open {where} in a browser - each tab runs its own cluster; Ctrl-C stops",
             flush=True,
         )
 
