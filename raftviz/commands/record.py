@@ -250,7 +250,7 @@ async def _play(
     cast.output(0, "\x1b[?25l")  # no cursor: nobody types in a recording
     bridge.advance(0)  # once the Trio run is up, `settled` says so
     while True:
-        await _settle(pilot, app, bridge)
+        await _settle(pilot, app, bridge, tape)
         if changes := frames.take("".join(tape)):
             cast.output(seconds, changes)
         tape.clear()
@@ -271,14 +271,23 @@ async def _play(
             seconds += step
 
 
-async def _settle(pilot: Pilot[Any], app: RaftvizApp, bridge: TrioBridge) -> None:
-    """Until the runtime has taken every request and the app shows the cluster as it is;
-    each pause lets the app handle what arrived and draw it."""
+async def _settle(pilot: Pilot[Any], app: RaftvizApp, bridge: TrioBridge, tape: list[str]) -> None:
+    """Until the runtime has taken every request and the app shows the cluster as it is, and
+    has drawn all of it: a change can take the app more than one pass to lay out (a panel
+    grows, a scrollbar appears), and a frame taken between two passes would depend on timing.
+    Each pause lets the app handle what arrived and draw it."""
     for _ in range(MAX_SETTLE_ROUNDS):
         await pilot.pause()
         if bridge.settled and app.view == bridge.view():
+            break
+    else:
+        raise RuntimeError("the app never showed the simulation's latest state")
+    for _ in range(MAX_SETTLE_ROUNDS):
+        drawn = len(tape)
+        await pilot.pause()
+        if len(tape) == drawn:
             return
-    raise RuntimeError("the app never showed the simulation's latest state")
+    raise RuntimeError("the app never stopped drawing")
 
 
 def _reading_time(app: RaftvizApp) -> float:
