@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import outcome
 import trio
+import trio.testing
 
 from raftviz.app import ClusterUpdated, RuntimeNotes, SimulationFailed
 from raftviz.core.script.executor import Executor
@@ -34,6 +35,7 @@ from raftviz.runtime import (
     StepEvent,
     StepTick,
     Travel,
+    Wake,
 )
 from raftviz.scenarios import is_builtin
 
@@ -55,9 +57,18 @@ class TrioBridge:
     of the old cluster still queued in the app is dropped rather than drawn over the new one.
     """
 
-    def __init__(self, runtime: Runtime, *, scenario: str | None = None) -> None:
-        """`scenario`: the name of the script the runtime plays (None: a free cluster)."""
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        scenario: str | None = None,
+        clock: trio.abc.Clock | None = None,
+    ) -> None:
+        """`scenario`: the name of the script the runtime plays (None: a free cluster).
+        `clock`: the Trio run's clock (None: the system's); a recording passes a frozen
+        `MockClock` and moves it on with `advance`."""
         self.runtime = runtime
+        self._clock = clock
         self.scenario = scenario
         self.generation = 0
         self._app: App[Any] | None = None
@@ -127,6 +138,14 @@ class TrioBridge:
 
     def view(self) -> ClusterView:
         return self.runtime.cluster.view(log_tail=VIEW_LOG_TAIL)
+
+    def advance(self, seconds: float) -> None:
+        """Move the run's mock clock on by `seconds`: a running simulation catches up with it
+        (`settled` says when), exactly as far as that much wall time would have taken it."""
+        if not isinstance(self._clock, trio.testing.MockClock):
+            raise TypeError("advance needs the bridge to run on a MockClock")
+        self._clock.jump(seconds)
+        self._control(Wake())
 
     def save_script(self, path: str) -> None:
         try:
@@ -203,6 +222,7 @@ class TrioBridge:
             run_sync_soon_threadsafe=loop.call_soon_threadsafe,
             run_sync_soon_not_threadsafe=loop.call_soon,
             done_callback=self._finished,
+            clock=self._clock,
             # Textual's web driver installs signal handlers through the wakeup fd.
             host_uses_signal_set_wakeup_fd=True,
         )

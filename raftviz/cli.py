@@ -208,10 +208,50 @@ def _build_parser() -> _Parser:
     bench = sub.add_parser("bench", help="measure performance")
     bench.add_argument("target", choices=["core", "sim", "ui"], help="what to measure")
     bench.set_defaults(parser=bench)
+
+    # serve and record take the TUI's options too (whatever it gains), and check them as it does.
+    serve = sub.add_parser(
+        "serve",
+        parents=[_build_tui_parser()],
+        conflict_handler="resolve",
+        allow_abbrev=False,  # so that the TUI's options pass on to each session as typed
+        help="serve the TUI to web browsers, a cluster per tab (takes the TUI's options)",
+        description="Serve raftviz's TUI to web browsers, through textual-serve: each browser "
+        "tab runs its own raftviz, with the TUI's options and SCRIPT as given here.",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this machine only; another "
+        "address lets other machines in, with a warning)",
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="the port (default 8000)")
+    serve.set_defaults(parser=serve)
+
+    record = sub.add_parser(
+        "record",
+        parents=[_build_tui_parser()],
+        conflict_handler="resolve",
+        help="record a scenario in the TUI as an asciicast v2 file (asciinema, slides)",
+        description="Play a script or built-in scenario in the TUI, headless, and write what "
+        "the screen shows, frame by frame in simulated time, as an asciicast v2 file. Each "
+        "wait of the script (a pause, a lecture's line) is held for reading time, then resumed.",
+    )
+    record.add_argument("--out", required=True, help="the asciicast file to write (.cast)")
+    record.add_argument(
+        "--size", type=_size, default=(120, 36), help="WIDTHxHEIGHT of the screen (default 120x36)"
+    )
+    record.add_argument(
+        "--duration",
+        type=_duration,
+        help="stop after this many seconds of recording (default: the script's end; "
+        "30 without a script)",
+    )
+    record.add_argument("--still", help="also write the last frame as an SVG picture")
+    record.set_defaults(parser=record)
     return parser
 
 
-SUBCOMMANDS = ("conform", "run", "check", "bench")
 DEFAULT_SEEDS = 100
 MAX_SEEDS = 2**63
 """Seeds 0 to K-1 are all valid seeds (up to 2^63-1, `cluster seed=`'s bound)."""
@@ -225,6 +265,40 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def _port(text: str) -> int:
+    """A TCP port a server can listen on: 0 (any free port) would leave the URL unknown."""
+    if not (text.isdigit() and 1 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"the port must be a number from 1 to 65535, got {text}")
+    return int(text)
+
+
+def _size(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT, within what the screens can lay out and a player can show."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"the size must be WIDTHxHEIGHT (e.g. 120x36), got {text}")
+    size = int(width), int(height)
+    if not (80 <= size[0] <= 400 and 24 <= size[1] <= 200):
+        raise argparse.ArgumentTypeError(
+            f"the size must be 80x24 to 400x200 (columns x rows), got {text}"
+        )
+    return size
+
+
+def _duration(text: str) -> float:
+    """Seconds of recording: finite and above 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(
+            f"the duration must be a positive number of seconds, got {text}"
+        )
+    return seconds
+
+
+SUBCOMMANDS = ("conform", "run", "check", "bench", "serve", "record")
 DEFAULT_SPEED = 0.25
 """A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
 (1-2 s of election timeout) happens within a few seconds."""
@@ -234,11 +308,12 @@ def _build_tui_parser() -> _Parser:
     parser = _Parser(
         prog="raftviz",
         description="Watch and steer a live Raft cluster (etcd/raft semantics) in the terminal. "
-        f"Subcommands: {', '.join(SUBCOMMANDS)} (see raftviz SUBCOMMAND --help).",
+        "In the app, ? lists every key and q quits.",
     )
     parser.add_argument(
         "script",
         nargs="?",
+        metavar="SCRIPT",
         help="a script to play, or the name of a built-in scenario (e.g. election)",
     )
     parser.add_argument("--nodes", type=int, help="cluster size, 3 to 9 (default 5)")
@@ -275,12 +350,49 @@ def _build_tui_parser() -> _Parser:
     return parser
 
 
+def _overview() -> str:
+    """The end of `raftviz --help`: every subcommand and every built-in scenario, one line
+    each, so that a newcomer sees all there is to run from the first help they ask for."""
+    from raftviz.scenarios import builtin_scenarios
+
+    subparsers = next(
+        a for a in _build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    commands = [(f"raftviz {a.dest}", a.help or "") for a in subparsers._get_subactions()]
+    scenarios = [(f"raftviz {s.name}", s.description) for s in builtin_scenarios()]
+    width = max(len(name) for name, _ in commands + scenarios) + 2
+    lines = ["commands (raftviz COMMAND --help for their options):"]
+    lines += [f"  {name:<{width}}{text}" for name, text in commands]
+    lines += ["", "built-in scenarios (SCRIPT can name one):"]
+    lines += [f"  {name:<{width}}{text}" for name, text in scenarios]
+    return "\n".join(lines)
+
+
+def _without(argv: Sequence[str], options: Sequence[str]) -> list[str]:
+    """`argv` less `options` and their values (`--port 8000` or `--port=8000`): what
+    `raftviz serve` passes on to each session's `raftviz`."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in options:
+            skip = True
+        elif not arg.startswith(tuple(f"{option}=" for option in options)):
+            kept.append(arg)
+    return kept
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = _glue_values(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help"):
+    if not argv or argv[0] not in SUBCOMMANDS:
         from raftviz.commands.tui import tui
 
-        return tui(_build_tui_parser().parse_args(argv))
+        parser = _build_tui_parser()
+        if {"-h", "--help"} & set(argv):
+            parser.formatter_class = argparse.RawDescriptionHelpFormatter
+            parser.epilog = _overview()
+        return tui(parser.parse_args(argv))
     args, extra = _build_parser().parse_known_args(argv)
     if extra:
         # Only the subcommand takes arguments: name it, not plain `raftviz`, as their refuser.
@@ -294,7 +406,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"raftviz run: {NO_SCRIPT}", file=sys.stderr)
             return EXIT_USAGE
         from raftviz.commands.run import run_script
-        from raftviz.scenarios import scenario_path
+        from raftviz.scenarios import not_found, scenario_path
+
+        missing = not_found(args.file)
+        if missing is not None:
+            print(missing, file=sys.stderr)
+            return EXIT_USAGE
 
         return run_script(
             scenario_path(args.file), as_json=args.json, seed=args.seed, level=args.level
@@ -311,6 +428,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         seeds = DEFAULT_SEEDS if args.seeds is None and args.time is None else args.seeds
         return check(Options(cluster, seeds, args.time, args.jobs, args.shard, args.out, args.json))
+    if args.command == "serve":
+        from raftviz.commands.serve import serve
+
+        return serve(args, _without(argv[1:], ("--host", "--port")))
+    if args.command == "record":
+        from raftviz.commands.record import record
+
+        return record(args)
     if args.command == "bench":
         from raftviz.commands import bench
 

@@ -130,7 +130,14 @@ class Travel:
     value: int = 0
 
 
-Control = Pause | Resume | StepEvent | StepTick | SetSpeed | Do | Interrupt | Travel
+@dataclass(frozen=True)
+class Wake:
+    """Look at the clock again, and change nothing else: it was moved by hand (a recording
+    steps a mock clock a frame at a time), which a Trio task asleep until its next deadline
+    would not notice. Once `applied` counts it, the run has caught up with that time."""
+
+
+Control = Pause | Resume | StepEvent | StepTick | SetSpeed | Do | Interrupt | Travel | Wake
 
 ONLY_LOOKS = (ExpectCmd, RaftStateCmd, RaftLogCmd, StatusCmd)
 """Commands that change nothing: typed while looking at the past, they answer about it
@@ -551,6 +558,8 @@ class Runtime:
                 self._finish_rush(interrupted=True)
             case Travel():
                 self._travel(control)
+            case Wake():
+                pass  # the loop that applied it catches up before it waits again
             case Do(command=command):
                 if not self.paused and self._rush is None:
                     self._catch_up()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from raftviz.core.etcdtext.describe import escape
 
 FOLDER = Path(str(resources.files("raftviz.scenarios")))
 """Where the built-in scenarios are installed."""
@@ -41,3 +44,18 @@ def builtin_scenarios() -> tuple[Scenario, ...]:
         description = first.removeprefix("#").strip() if first.startswith("#") else ""
         found.append(Scenario(path.stem, str(path), description))
     return tuple(found)
+
+
+def not_found(name: str) -> str | None:
+    """The one line that tells a user `name` is neither a file nor a built-in scenario - with
+    the scenario they probably meant, and every scenario's name - or None when it is one of
+    them (anything that exists at that path is judged by the script loader, not here)."""
+    if Path(name).exists() or Path(scenario_path(name)).exists():
+        return None
+    names = [s.name for s in builtin_scenarios()]
+    close = difflib.get_close_matches(Path(name).name.removesuffix(".raft"), names, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (
+        f"{escape(name)}: neither a file nor a built-in scenario{hint}; "
+        f"the scenarios: {', '.join(names)}"
+    )

@@ -8,20 +8,21 @@ import pytest
 
 from raftviz.cli import main
 from raftviz.core.etcdtext.interaction import collect_files, run_file
-from tests.conftest import etcd_testdata_dir
+from tests.conftest import ETCD_FETCH, ETCD_FILES, REPO, etcd_missing, etcd_testdata_dir
 
 _FOLDER = etcd_testdata_dir()
 _FILES = collect_files([_FOLDER]) if _FOLDER.is_dir() else []
+_MISSING = etcd_missing(_FOLDER)
 
 
-@pytest.mark.skipif(not _FILES, reason=f"etcd interaction test data not found at {_FOLDER}")
+@pytest.mark.skipif(not _FILES, reason=_MISSING)
 @pytest.mark.parametrize(("path", "name"), _FILES, ids=[name for _, name in _FILES])
 def test_etcd_interaction_file_passes(path: Path, name: str) -> None:
     result = run_file(path, name)
     assert result.passed, f"{result.reason}\n{result.diff}"
 
 
-@pytest.mark.skipif(not _FILES, reason=f"etcd interaction test data not found at {_FOLDER}")
+@pytest.mark.skipif(not _FILES, reason=_MISSING)
 @pytest.mark.parametrize(("path", "name"), _FILES, ids=[name for _, name in _FILES])
 def test_etcd_interaction_file_passes_with_decision_records_on(path: Path, name: str) -> None:
     """Explaining a decision never changes it, and etcd's output never shows the explanation."""
@@ -90,3 +91,16 @@ def test_binary_file_fails_cleanly(tmp_path: Path) -> None:
     result = run_file(f)
     assert not result.passed
     assert result.reason.startswith("cannot read")
+
+
+def test_the_readme_shows_the_command_that_fetches_etcd_s_files() -> None:
+    """A newcomer copies it from the README, or from the skip reason: they must agree."""
+    assert ETCD_FETCH in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_fetch_command_brings_the_files_the_suite_runs(etcd_testdata: Path) -> None:
+    """The command's list of files is the suite: a file added to the data (or taken away)
+    must be added to the command too, or a fresh clone would test less than CI."""
+    assert sorted(Path(name).stem for _, name in collect_files([etcd_testdata])) == sorted(
+        ETCD_FILES
+    )

@@ -58,6 +58,7 @@ def scripts(tmp_path: Path) -> Path:
     return tmp_path
 
 
+NEITHER = "neither a file nor a built-in scenario"
 SEED_RULE = "seed must be a whole number from 0 to 9223372036854775807"
 SPEED_RULE = r"raftviz: argument --speed: the speed must be a positive number"
 BAD_INPUT: list[tuple[list[str], str]] = [
@@ -76,8 +77,9 @@ BAD_INPUT: list[tuple[list[str], str]] = [
     (["--nodes", "abc"], r"raftviz: argument --nodes: invalid int value: 'abc'"),
     (["--nodes", "-abc"], r"raftviz: argument --nodes: invalid int value: '-abc'"),
     (["--theme", "nope"], r"raftviz: unknown theme 'nope' \(raftviz themes: .*raft-dark.*\)"),
-    (["missing.raft"], r"missing\.raft: no such file"),
-    (["no-such-scenario"], r"no-such-scenario: no such file"),
+    (["missing.raft"], rf"missing\.raft: {NEITHER}; the scenarios: check-quorum, .*"),
+    (["no-such-scenario"], rf"no-such-scenario: {NEITHER}; the scenarios: .*"),
+    (["leader-crsh"], rf"leader-crsh: {NEITHER} \(did you mean leader-crash\?\); .*"),
     (["unknown.raft"], r"unknown\.raft:3: unknown command bogus"),
     (["binary.raft"], r"binary\.raft: not a text file \(it contains NUL bytes\)"),
     (["latin1.raft"], r"latin1\.raft: not UTF-8 text \(bad byte at offset \d+\)"),
@@ -124,7 +126,7 @@ def test_a_builtin_scenario_name_resolves(scripts: Path) -> None:
     line = rejected(raftviz("election", "--theme", "nope", cwd=scripts))
     assert line.startswith("raftviz: unknown theme 'nope'"), line
     line = rejected(raftviz("no-such-scenario", "--theme", "nope", cwd=scripts))
-    assert line == "no-such-scenario: no such file"
+    assert line.startswith(f"no-such-scenario: {NEITHER}")
 
 
 def test_a_local_file_wins_over_a_builtin_scenario_of_the_same_name(scripts: Path) -> None:
