@@ -150,8 +150,11 @@ class ClusterUpdated(Message):
                 older = tuple(e for e in older if e.seq <= message.undone_after)
             if older:
                 message.events = (older + message.events)[-MAX_CARRIED_EVENTS:]
-            if self.undone_after is not None:
-                message.undone_after = min(self.undone_after, message.undone_after or 1 << 62)
+            older_undo, newer_undo = self.undone_after, message.undone_after
+            if older_undo is not None:
+                message.undone_after = (
+                    older_undo if newer_undo is None else min(older_undo, newer_undo)
+                )
         return True
 
 

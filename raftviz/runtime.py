@@ -129,6 +129,10 @@ class Travel:
     where: str
     value: int = 0
 
+    def __post_init__(self) -> None:
+        if self.where not in TRAVELS:
+            raise ValueError(f"no such move on the timeline: {self.where}")
+
 
 @dataclass(frozen=True)
 class Wake:

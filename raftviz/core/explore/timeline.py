@@ -208,10 +208,6 @@ class Timeline:
             self._landmark_cache,
         )
 
-    def time_at(self, position: int) -> int:
-        """The clock just after `position` positions (0: the start)."""
-        return self._b.times[position - 1] if position > 0 else 0
-
     def position_at(self, time_ms: int) -> int:
         """How many positions had happened by `time_ms`."""
         return bisect_right(self._b.times, time_ms)
