@@ -1,7 +1,9 @@
-"""UI room: a short list to choose one thing from (a branch to go to, a breakpoint to remove).
+"""UI room: a short list to choose one thing from (a lesson to play, a branch to go to, a
+breakpoint to remove).
 
 The screen only chooses: it dismisses with the chosen option's id (None if cancelled), and the
-app acts on it. Labels come from scripts and users, so they are Rich `Text`, never markup.
+app acts on it. Labels come from scripts and users, so they are Rich renderables (`Text`...),
+never markup.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,7 +24,7 @@ __all__ = ["ChoiceScreen"]
 
 
 class ChoiceScreen(ModalScreen[str | None]):
-    """A titled list of (id, label) options, with a hint line under it."""
+    """A titled list of (id, label) options (None: a separator), with a hint line under it."""
 
     DEFAULT_CSS = """
     ChoiceScreen {
@@ -58,7 +61,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     def __init__(
         self,
         title: str,
-        options: Sequence[tuple[str, Text]],
+        options: Sequence[tuple[str, RenderableType] | None],
         hint: str,
         *,
         highlighted: int = 0,
@@ -77,7 +80,8 @@ class ChoiceScreen(ModalScreen[str | None]):
         with Vertical(id="choices"):
             yield Label(Text(self._title), id="choices-title")
             yield OptionList(
-                *(Option(label, id=key) for key, label in self._options), id="choices-list"
+                *(None if o is None else Option(o[1], id=o[0]) for o in self._options),
+                id="choices-list",
             )
             yield Label(Text(self._hint), id="choices-hint")
 
