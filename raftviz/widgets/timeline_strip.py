@@ -37,7 +37,8 @@ _RANK = {kind: rank for rank, kind in enumerate(GLYPHS)}
 
 class TimelineStrip(Widget, can_focus=False):
     """One line: a label saying where the screen stands, then the session as a bar. It has
-    the class ``-live`` while the screen shows the live end (short terminals hide it then)."""
+    the class ``-live`` while the screen shows the live end of a session that never branched:
+    short terminals hide it then, when it has nothing to say that the status bar does not."""
 
     DEFAULT_CSS = """
     TimelineStrip {
@@ -62,7 +63,7 @@ class TimelineStrip(Widget, can_focus=False):
     def update_timeline(self, view: TimelineView | None) -> None:
         if view != self._view:
             self._view = view
-            self.set_class(view is None or view.live, "-live")
+            self.set_class(view is None or (view.live and len(view.branches) == 1), "-live")
             self.refresh()
 
     def notify_style_update(self) -> None:
@@ -76,7 +77,7 @@ class TimelineStrip(Widget, can_focus=False):
             text.append(" LIVE ", palette.badge("raft-leader"))
         else:
             text.append(" ◀ PAST ", palette.badge("raft-timer-urgent"))
-        text.append(f" {view.position:,}/{view.length:,} ", palette.text)
+        text.append(f" event {view.position:,} of {view.length:,} ", palette.text)
         if len(view.branches) > 1:
             name = view.branches[view.branch].name
             text.append(f"branch {view.branch}: ", palette.muted)

@@ -125,6 +125,9 @@ async def test_acting_in_the_past_forks_and_b_switches_back(stack: Stack) -> Non
         await press_until(pilot, stack, ["5", "c"], lambda: not stack.cluster.nodes[5].alive, "")
         names = [b.name for b in stack.runtime.timeline.view().branches]
         assert names == ["main", "crash 5"] and stack.runtime.timeline.live
+        # Live again, but on a branch: even a short terminal keeps saying which one.
+        strip = stack.app.screen_main.query_one(TimelineStrip)
+        await until(pilot, stack, lambda: not strip.has_class("-live"), "the branch named")
         await pilot.press("b")
         assert isinstance(stack.app.screen, ChoiceScreen)
         await press_until(
