@@ -24,6 +24,7 @@ import queue
 import shlex
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,10 +114,25 @@ def _ignore_sigint() -> None:
 @contextmanager
 def _sigint_ignored() -> Iterator[None]:
     """Workers start with Ctrl-C ignored, before their first line of Python runs (a spawned
-    process inherits an ignored signal), so none can die of it mid-start with a traceback."""
+    process inherits an ignored signal, not a handler), so none can die of it mid-start with a
+    traceback. The price: a Ctrl-C in the few milliseconds the workers take to start is lost
+    (pressed again, it stops the hunt)."""
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[threading.Event]:
+    """Ctrl-C only sets the event the parent's loop looks at between two results: raised at
+    any bytecode, KeyboardInterrupt could land inside the pool's own bookkeeping with one of its
+    locks held, and `Pool.terminate()` could wait on that lock for ever."""
+    asked = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: asked.set())
+    try:
+        yield asked
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -227,51 +243,54 @@ def _hunt(hunt: Hunt, progress: Progress) -> None:
     of = "" if deadline is not None else f"/{total}"
     task = progress.add_task("check", total=total, checked=f"0{of}", rate=0.0, found=0)
     results: queue.SimpleQueue[Checked | Shrunk | BaseException] = queue.SimpleQueue()
-    with _sigint_ignored():
-        pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_ignore_sigint)
-    pending = 0
-    try:
-        while True:
-            now = time.monotonic()
-            while pending < jobs * IN_FLIGHT_PER_JOB and (deadline is None or now < deadline):
-                seed = next(seeds, None)
-                if seed is None:
+    with _sigint_deferred() as interrupted:
+        with _sigint_ignored():
+            pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_ignore_sigint)
+        pending = 0
+        try:
+            while True:
+                if interrupted.is_set():
+                    raise KeyboardInterrupt
+                now = time.monotonic()
+                while pending < jobs * IN_FLIGHT_PER_JOB and (deadline is None or now < deadline):
+                    seed = next(seeds, None)
+                    if seed is None:
+                        break
+                    pool.apply_async(
+                        _check_seed,
+                        (options.cluster, seed),
+                        callback=results.put,
+                        error_callback=results.put,
+                    )
+                    pending += 1
+                if not pending:
                     break
-                pool.apply_async(
-                    _check_seed,
-                    (options.cluster, seed),
-                    callback=results.put,
-                    error_callback=results.put,
-                )
-                pending += 1
-            if not pending:
-                break
-            try:
-                result = results.get(timeout=0.25)
-            except queue.Empty:
-                pass
-            else:
-                pending -= 1
-                if isinstance(result, BaseException):
-                    raise result
-                if isinstance(result, Checked):
-                    pending += _checked(hunt, progress, pool, results, result)
+                try:
+                    result = results.get(timeout=0.25)
+                except queue.Empty:
+                    pass
                 else:
-                    _shrunk(hunt, progress, result)
-            hunt.elapsed = time.monotonic() - hunt.started
-            progress.update(
-                task,
-                completed=len(hunt.checked) if deadline is None else hunt.elapsed,
-                checked=f"{len(hunt.checked)}{of}",
-                rate=hunt.rate,
-                found=len(hunt.failures),
-            )
-    except BaseException:
-        pool.terminate()
+                    pending -= 1
+                    if isinstance(result, BaseException):
+                        raise result
+                    if isinstance(result, Checked):
+                        pending += _checked(hunt, progress, pool, results, result)
+                    else:
+                        _shrunk(hunt, progress, result)
+                hunt.elapsed = time.monotonic() - hunt.started
+                progress.update(
+                    task,
+                    completed=len(hunt.checked) if deadline is None else hunt.elapsed,
+                    checked=f"{len(hunt.checked)}{of}",
+                    rate=hunt.rate,
+                    found=len(hunt.failures),
+                )
+        except BaseException:
+            pool.terminate()
+            pool.join()
+            raise
+        pool.close()
         pool.join()
-        raise
-    pool.close()
-    pool.join()
 
 
 def _checked(
