@@ -186,7 +186,9 @@ async def test_a_lesson_replaces_the_runtime_inside_the_same_trio_run(text_of: T
         first = next(c.command.text for c in new.script if isinstance(c.command, SayCmd))
         await until(pilot, stack, lambda: panel(stack).text == first, "the lesson's first line")
         await until(pilot, stack, lambda: panel(stack).waiting, "the lecture waiting")
-        assert flat(f"» {first}") in flat(text_of(stack.app))
+        # The panel is repainted on the next frame after it learns its line.
+        shown = flat(f"» {first}")
+        await until(pilot, stack, lambda: shown in flat(text_of(stack.app)), "the line on screen")
         # Keys reach the new cluster only.
         await pilot.press("2", "c")
         await until(pilot, stack, lambda: not new.cluster.nodes[2].alive, "S2 crashed")
