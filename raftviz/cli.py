@@ -136,10 +136,11 @@ def _build_parser() -> _Parser:
     run.add_argument("--seed", type=_seed, help="override the script's cluster seed")
     run.add_argument(
         "--level",
-        choices=("debug", "info", "story"),
+        choices=("debug", "info", "story", "code"),
         default="debug",
         help="story: why each Raft decision was taken, in plain words, instead of etcd's log "
-        "lines; info: etcd's lines without DEBUG; debug (default): everything",
+        "lines; code: each story followed by the steps of etcd/raft's code that took it; "
+        "info: etcd's lines without DEBUG; debug (default): everything",
     )
     run.set_defaults(parser=run)
 

@@ -6,7 +6,8 @@ Text mode prints the event log (each line prefixed with its simulated time) and 
 `--level` picks the event log's detail. `debug` (the default) prints every etcd log line and
 the simulation's events; `info` leaves out etcd's DEBUG lines; `story` prints instead why each
 Raft decision was taken, in plain words (`core/sim/story.py`), with the narration, faults,
-network changes and safety violations, but none of etcd's own lines.
+network changes and safety violations, but none of etcd's own lines; `code` prints the same,
+each story followed by its path through etcd/raft's code, one step a line (`codepath.py`).
 Exit codes: 0 when every `expect` held and no safety property was violated, 1 otherwise, 2 for
 bad input.
 """
@@ -33,7 +34,7 @@ from raftviz.core.sim.events import (
 )
 from raftviz.core.sim.story import Story, story_line
 
-LEVELS = ("debug", "info", "story")
+LEVELS = ("debug", "info", "story", "code")
 """`--level` values, from the most detailed; `debug` is what `raftviz run` always printed."""
 
 _STORY_COMPANIONS = (Narration, NodeFault, NetworkChanged, SafetyViolation)
@@ -54,10 +55,22 @@ def _describe_story(event: Event) -> str | None:
     return None
 
 
+CODE_INDENT = " " * 13
+"""Path steps sit under the story's text, past its time column."""
+
+
+def _describe_code(event: Event) -> str | None:
+    line = _describe_story(event)
+    if line is None or type(event) is not Story:
+        return line
+    return "\n".join([line, *(CODE_INDENT + step for step in event.path)])
+
+
 _DESCRIBERS: dict[str, Callable[[Event], str | None]] = {
     "debug": describe_event,
     "info": _describe_info,
     "story": _describe_story,
+    "code": _describe_code,
 }
 
 
@@ -96,7 +109,7 @@ def run_script(
             out.write(text + "\n")
         printed.clear()
 
-    stories = level == "story" and not as_json
+    stories = level in ("story", "code") and not as_json
     executor = Executor(cluster_cmd, output=show, on_progress=flush, stories=stories)
     cluster = executor.cluster
 

@@ -85,10 +85,11 @@ other views are etcd's: its log lines and the simulation's events from a minimum
 LogView = Level | str
 """STORY, or a minimum Level for etcd's view."""
 
-DETAIL_STORIES = frozenset({"append-sent", "commit-learned", "applied"})
+DETAIL_STORIES = frozenset({"append-sent", "commit-learned", "applied", "vote-pending"})
 """Stories told once per message or per node (each append sent, each follower learning a
-commit, each node applying): the story view leaves them to `raftviz run --level story` and the
-DEBUG view, so that an election's story stays on screen."""
+commit, each node applying, each answer counted before a tally has its result): the story view
+leaves them to `raftviz run --level story`, the DEBUG view and the code pane, so that an
+election's story stays on screen."""
 
 _IN_STORY = (Narration, NodeFault, NetworkChanged, TimersChanged, MessageDropped, SafetyViolation)
 

@@ -6,6 +6,8 @@ must differ in that decision (and its record must name the switch), and agree ev
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from raftviz.core.raft.decision import (
@@ -33,13 +35,14 @@ M = MsgType
 
 
 class Told(list[LogLine | Decision]):
-    """A sink that keeps what a node says, with its decision records at hand."""
+    """A sink that keeps what a node says, with its decision records at hand (without their
+    code paths, which tests/core/test_codepath.py asserts)."""
 
     def decisions(self, kind: type[Decision]) -> list[Decision]:
-        return [d for d in self if isinstance(d, kind)]
+        return [replace(d, path=()) for d in self if isinstance(d, kind)]
 
     def unsafe(self) -> list[Decision]:
-        return [d for d in self if isinstance(d, Decision) and d.unsafe]
+        return [d for d in self.decisions(Decision) if d.unsafe]
 
 
 def test_unsafe_names_each_variant_with_a_one_line_description() -> None:

@@ -7,8 +7,9 @@ hands it to its sink next to its log lines, but only when the sink asked for the
 (`Raft.tell`): nothing is built otherwise, so the hot path and etcd's own output stay as they
 are. `core/sim/story.py` turns them into story events and plain words.
 
-Every record has room for `path`, the chain of etcd function and branch names that led to it
-(e.g. `stepCandidate`, `poll`, `VoteWon`, `becomeLeader`); it is left empty for now. `unsafe`
+Every record carries `path`, the chain of etcd function and branch names that led to it
+(e.g. `stepCandidate`, `poll`, `VoteWon`, `becomeLeader`), each step with the values it
+compared: a map of etcd's code, built at the decision by `codepath.py`. `unsafe`
 names the unsafe variant (see unsafe.py) when one made the decision come out differently from
 etcd's, so that its story can say so and a test can find every such decision.
 """
@@ -124,6 +125,20 @@ class StaleTerm(Decision):
     term: int
     my_term: int
     answer: str  # "refused" | "told" | "ignored" | "accepted"
+
+
+@dataclass(frozen=True, slots=True)
+class VotePending(Decision):
+    """A (pre-)candidate counted an answer and the tally has no result yet (etcd's
+    VotePending): neither a majority granted nor a majority refused."""
+
+    kind: ClassVar[str] = "vote-pending"
+    pre_vote: bool
+    term: int
+    frm: int
+    granted: tuple[int, ...]
+    refused: tuple[int, ...]
+    voters: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from raftviz.core.raft import codepath
 from raftviz.core.raft.decision import (
     AppendRejected,
     AppendSent,
@@ -44,6 +45,7 @@ from raftviz.core.raft.decision import (
     Vote,
     VoteForgotten,
     VoteIgnored,
+    VotePending,
 )
 from raftviz.core.raft.log import LogUnavailable, MemoryStorage, RaftLog
 from raftviz.core.raft.logline import Level, LogLine
@@ -132,6 +134,8 @@ class Raft:
         # one first checks `tell`, so without stories nothing is built (see decision.py).
         self.tell: LogSink | None = sink if stories else None
         self._timer_fired: tuple[int, int] | None = None  # (elapsed, timeout) while it fires
+        # Step's term check on a (pre-)vote request, as a code path step, for its vote's record.
+        self._vote_gate: tuple[Message, str] | None = None
         self.config = config
         self.election_timeout = config.election_tick
         self.heartbeat_timeout = config.heartbeat_tick
@@ -209,7 +213,15 @@ class Raft:
             self.vote = NONE
             self._forgotten = (hs.term, hs.vote)
             if self.tell is not None:
-                self.tell(VoteForgotten(self.id, hs.term, hs.vote, unsafe=FORGET_VOTE))
+                self.tell(
+                    VoteForgotten(
+                        self.id,
+                        hs.term,
+                        hs.vote,
+                        path=codepath.vote_forgotten(hs.term, hs.vote),
+                        unsafe=FORGET_VOTE,
+                    )
+                )
 
     def entries_persisted(self, term: int, index: int, log_term: int) -> None:
         """Storage wrote the log up to (log_term, index), as accepted at `term`."""
@@ -294,8 +306,11 @@ class Raft:
             M.MsgApp, to, index=prev_index, log_term=prev_term, entries=tuple(ents), commit=commit
         )
         if ents and self.tell is not None:
+            path = codepath.append_sent(to, prev_index, prev_term, len(ents), commit)
             self.tell(
-                AppendSent(self.id, to, self.term, prev_index, prev_term, tuple(ents), commit)
+                AppendSent(
+                    self.id, to, self.term, prev_index, prev_term, tuple(ents), commit, path=path
+                )
             )
         pr.sent_entries(len(ents), sum(len(e.data) for e in ents))
         pr.sent_commit = commit
@@ -331,35 +346,42 @@ class Raft:
         # The leader acknowledges its own entries only once they are persisted.
         self.send(M.MsgAppResp, self.id, index=li)
 
-    def _maybe_commit(self) -> bool:
+    def _maybe_commit(self, m: Message | None = None) -> bool:
+        """Commit what a majority holds; `m` is the MsgAppResp that moved a match, for the
+        decision's code path."""
         log = self.raft_log
         index = self.trk.committed()
         if self.commit_old_terms:
-            return self._commit_by_counting(index)
+            return self._commit_by_counting(index, m)
         if self.tell is None:
             return log.maybe_commit(index, self.term)
         old = log.committed
         if log.maybe_commit(index, self.term):
-            self.tell(
-                Committed(self.id, self.term, old, index, self._holders(index), self.trk.voters)
-            )
+            d = Committed(self.id, self.term, old, index, self._holders(index), self.trk.voters)
+            self.tell(replace(d, path=codepath.committed(d, self._acked(m), self.term)))
             return True
         if index > old:
             # A majority has it, but counting only commits entries of the leader's own term.
-            self.tell(
-                CommitWaits(
-                    self.id,
-                    self.term,
-                    index,
-                    log.term_or_zero(index),
-                    old,
-                    self._holders(index),
-                    self.trk.voters,
-                )
+            waits = CommitWaits(
+                self.id,
+                self.term,
+                index,
+                log.term_or_zero(index),
+                old,
+                self._holders(index),
+                self.trk.voters,
             )
+            self.tell(replace(waits, path=codepath.commit_waits(waits, self._acked(m))))
         return False
 
-    def _commit_by_counting(self, index: int) -> bool:
+    def _acked(self, m: Message | None) -> codepath.Path:
+        """stepLeader's steps up to maybeCommit for the MsgAppResp `m` (none without one)."""
+        if m is None:
+            return ()
+        pr = self.trk.progress[m.frm]
+        return codepath.append_resp(m.frm, m.index, pr.match, str(pr.state))
+
+    def _commit_by_counting(self, index: int, m: Message | None = None) -> bool:
         """The unsafe commit rule: whatever a majority holds is committed, whatever its term
         (`commit-old-terms`; Figure 8 shows what that costs)."""
         log = self.raft_log
@@ -370,18 +392,17 @@ class Raft:
         log.commit_to(index)
         if self.tell is not None:
             old_term = entry_term != self.term
-            self.tell(
-                Committed(
-                    self.id,
-                    self.term,
-                    old,
-                    index,
-                    self._holders(index),
-                    self.trk.voters,
-                    entry_term if old_term else 0,
-                    unsafe=COMMIT_OLD_TERMS if old_term else "",
-                )
+            d = Committed(
+                self.id,
+                self.term,
+                old,
+                index,
+                self._holders(index),
+                self.trk.voters,
+                entry_term if old_term else 0,
+                unsafe=COMMIT_OLD_TERMS if old_term else "",
             )
+            self.tell(replace(d, path=codepath.committed(d, self._acked(m), self.term)))
         return True
 
     def _holders(self, index: int) -> tuple[int, ...]:
@@ -438,7 +459,8 @@ class Raft:
             "became", f"{self.id:x} became candidate at term {self.term}", ("term", self.term)
         )
 
-    def become_leader(self) -> None:
+    def become_leader(self, via: codepath.Path = ()) -> None:
+        """`via`: the code path that won the election, for the empty entry's record."""
         if self.state == StateType.StateFollower:
             raise AssertionError("invalid transition [follower -> leader]")
         self._reset(self.term)
@@ -453,13 +475,23 @@ class Raft:
             # (and while it stands, every append of the new leader carries it, so counting could
             # never reach an older entry first): the unsafe leader goes without.
             if self.tell is not None:
-                self.tell(EmptyEntry(self.id, self.term, 0, log.committed, unsafe=COMMIT_OLD_TERMS))
+                self._tell_empty_entry(
+                    EmptyEntry(self.id, self.term, 0, log.committed, unsafe=COMMIT_OLD_TERMS), via
+                )
         else:
             # The empty entry lets the new leader commit everything of earlier terms (Figure 8).
             self._append_entries([Entry(term=0, index=0)])
             if self.tell is not None:
-                self.tell(EmptyEntry(self.id, self.term, log.last_index(), log.committed))
+                self._tell_empty_entry(
+                    EmptyEntry(self.id, self.term, log.last_index(), log.committed), via
+                )
         self._info("became", f"{self.id:x} became leader at term {self.term}", ("term", self.term))
+
+    def _tell_empty_entry(self, d: EmptyEntry, via: codepath.Path) -> None:
+        assert self.tell is not None
+        peers = [id for id in self.trk.ids() if id != self.id]
+        path = codepath.empty_entry(d, via, self.randomized_election_timeout, peers)
+        self.tell(replace(d, path=path))
 
     def _hup(self, t: CampaignType, frm: int = NONE) -> None:
         if self.state == StateType.StateLeader:
@@ -475,7 +507,10 @@ class Raft:
         )
         self._campaign(t, "timeout-now" if t == CampaignType.TRANSFER else "hup", frm)
 
-    def _campaign(self, t: CampaignType, cause: str = "hup", frm: int = NONE) -> None:
+    def _campaign(
+        self, t: CampaignType, cause: str = "hup", frm: int = NONE, via: codepath.Path = ()
+    ) -> None:
+        """`via`: the code path that led here, where it is not hup's (a won pre-vote)."""
         old_role, old_term = self.state, self.term
         if t == CampaignType.PRE_ELECTION:
             self.become_pre_candidate()
@@ -493,23 +528,23 @@ class Raft:
             if cause == "hup" and self._timer_fired is not None:
                 cause = "timer"
                 elapsed, timeout = self._timer_fired
-            self.tell(
-                Campaign(
-                    self.id,
-                    t == CampaignType.PRE_ELECTION,
-                    t == CampaignType.TRANSFER,
-                    cause,
-                    old_role.value,
-                    old_term,
-                    term,
-                    last_term,
-                    last_index,
-                    tuple(v for v in self.trk.voters if v != self.id),
-                    elapsed,
-                    timeout,
-                    frm,
-                )
+            d = Campaign(
+                self.id,
+                t == CampaignType.PRE_ELECTION,
+                t == CampaignType.TRANSFER,
+                cause,
+                old_role.value,
+                old_term,
+                term,
+                last_term,
+                last_index,
+                tuple(v for v in self.trk.voters if v != self.id),
+                elapsed,
+                timeout,
+                frm,
             )
+            path = codepath.campaign(d, via, self.randomized_election_timeout)
+            self.tell(replace(d, path=path))
         for id in self.trk.voters:
             if id == self.id:
                 # Our own vote counts only once our state is persisted (see rawnode).
@@ -564,7 +599,7 @@ class Raft:
             # A transfer must finish within one election timeout.
             if self.state == StateType.StateLeader and self.lead_transferee != NONE:
                 if self.tell is not None:
-                    self.tell(
+                    self._tell_transfer(
                         Transfer(
                             self.id,
                             "timed-out",
@@ -609,19 +644,20 @@ class Raft:
                         ("type", str(t)),
                     )
                     if self.tell is not None:
-                        self.tell(
-                            VoteIgnored(
-                                self.id,
-                                m.frm,
-                                t == M.MsgPreVote,
-                                m.term,
-                                self.term,
-                                self.lead,
-                                self.election_elapsed,
-                                self.election_timeout,
-                            )
+                        ignored = VoteIgnored(
+                            self.id,
+                            m.frm,
+                            t == M.MsgPreVote,
+                            m.term,
+                            self.term,
+                            self.lead,
+                            self.election_elapsed,
+                            self.election_timeout,
                         )
+                        self.tell(replace(ignored, path=codepath.vote_ignored(ignored)))
                     return
+                if self.tell is not None:
+                    self._vote_gate = (m, self._higher_term_vote_gate(m, force))
             if t == M.MsgPreVote or (t == M.MsgPreVoteResp and not m.reject):
                 # Pre-votes never move terms: granting one is only a promise.
                 pass
@@ -640,18 +676,20 @@ class Raft:
                 else:
                     self.become_follower(m.term, NONE)
                 if self.tell is not None:
-                    self.tell(
-                        TermSeen(
-                            self.id,
-                            old_role.value,
-                            old_term,
-                            m.term,
-                            m.frm,
-                            str(t),
-                            m.reject,
-                            self.lead,
-                        )
+                    seen = TermSeen(
+                        self.id,
+                        old_role.value,
+                        old_term,
+                        m.term,
+                        m.frm,
+                        str(t),
+                        m.reject,
+                        self.lead,
                     )
+                    gate = self._vote_gate
+                    step = gate[1] if gate is not None and gate[0] is m else ""
+                    path = codepath.term_seen(seen, step, self.randomized_election_timeout)
+                    self.tell(replace(seen, path=path))
         elif m.term < self.term:
             if (
                 self.accept_stale_leader
@@ -661,7 +699,7 @@ class Raft:
                 # The unsafe variant: the follower takes the old leader's word as its leader's
                 # (its own term stays, and stamps its answer, as AppendEntries' reply would).
                 if self.tell is not None:
-                    self.tell(
+                    self._tell_stale(
                         StaleTerm(
                             self.id,
                             m.frm,
@@ -679,7 +717,7 @@ class Raft:
                 # stuck at a higher term (which pre-vote or the lease keep from winning) is freed.
                 self.send(M.MsgAppResp, m.frm)
                 if self.tell is not None:
-                    self.tell(StaleTerm(self.id, m.frm, str(t), m.term, self.term, "told"))
+                    self._tell_stale(StaleTerm(self.id, m.frm, str(t), m.term, self.term, "told"))
             elif t == M.MsgPreVote:
                 last_term, last_index = self._last_entry()
                 self._info(
@@ -692,7 +730,9 @@ class Raft:
                 )
                 self.send(M.MsgPreVoteResp, m.frm, term=self.term, reject=True)
                 if self.tell is not None:
-                    self.tell(StaleTerm(self.id, m.frm, str(t), m.term, self.term, "refused"))
+                    self._tell_stale(
+                        StaleTerm(self.id, m.frm, str(t), m.term, self.term, "refused")
+                    )
             else:
                 self._info(
                     "lower-term",
@@ -702,7 +742,9 @@ class Raft:
                     ("type", str(t)),
                 )
                 if self.tell is not None:
-                    self.tell(StaleTerm(self.id, m.frm, str(t), m.term, self.term, "ignored"))
+                    self._tell_stale(
+                        StaleTerm(self.id, m.frm, str(t), m.term, self.term, "ignored")
+                    )
             return
 
         if t == M.MsgHup:
@@ -715,6 +757,21 @@ class Raft:
             self._step_follower(m)
         else:
             self._step_candidate(m)
+
+    def _higher_term_vote_gate(self, m: Message, force: bool) -> str:
+        """Step's term check for a (pre-)vote request of a higher term that passed the lease."""
+        lease = codepath.lease(
+            self.check_quorum, self.lead, self.election_elapsed, self.election_timeout, force
+        )
+        if m.type == M.MsgPreVote:
+            then = "no step-down (a pre-vote asks for a future term)"
+        else:
+            then = f"becomeFollower({m.term}, None)"
+        return codepath.higher_term(str(m.type), m.term, self.term, then, lease)
+
+    def _tell_stale(self, d: StaleTerm) -> None:
+        assert self.tell is not None
+        self.tell(replace(d, path=codepath.stale_term(d, self.check_quorum, self.pre_vote)))
 
     def _handle_vote(self, m: Message) -> None:
         can_vote = (
@@ -747,27 +804,31 @@ class Raft:
             elif granted and forgot not in (NONE, m.frm) and not future:
                 # Had it remembered its vote, it would have refused.
                 unsafe = FORGET_VOTE
-            self.tell(
-                Vote(
-                    self.id,
-                    m.frm,
-                    m.type == M.MsgPreVote,
-                    m.term,
-                    self.term,
-                    granted,
-                    self.vote,
-                    self.lead,
-                    last_term,
-                    last_index,
-                    m.log_term,
-                    m.index,
-                    can_vote,
-                    up_to_date,
-                    forgot,
-                    not self.no_log_check,
-                    unsafe=unsafe,
-                )
+            d = Vote(
+                self.id,
+                m.frm,
+                m.type == M.MsgPreVote,
+                m.term,
+                self.term,
+                granted,
+                self.vote,
+                self.lead,
+                last_term,
+                last_index,
+                m.log_term,
+                m.index,
+                can_vote,
+                up_to_date,
+                forgot,
+                not self.no_log_check,
+                unsafe=unsafe,
             )
+            gate, self._vote_gate = self._vote_gate, None
+            if gate is not None and gate[0] is m:
+                step = gate[1]
+            else:
+                step = f"Step: m.Term {m.term} == r.Term {self.term}"
+            self.tell(replace(d, path=codepath.vote(d, step)))
         if granted:
             # A granted vote answers at the candidate's term; for a pre-vote, the future one.
             self.send(resp, m.frm, term=m.term)
@@ -795,11 +856,10 @@ class Raft:
                     active = tuple(
                         v for v in self.trk.voters if v in progress and progress[v].recent_active
                     )
-                    self.tell(
-                        QuorumLost(
-                            self.id, self.term, active, self.trk.voters, self.election_timeout
-                        )
+                    lost = QuorumLost(
+                        self.id, self.term, active, self.trk.voters, self.election_timeout
                     )
+                    self.tell(replace(lost, path=codepath.quorum_lost(lost)))
                 self.become_follower(self.term, NONE)
             # Every check opens a new window in which followers must prove they are alive.
             for id, peer in self.trk.progress.items():
@@ -822,13 +882,17 @@ class Raft:
             self._append_entries(list(m.entries))
             if self.tell is not None:
                 last = self.raft_log.last_index()
-                ents = self.raft_log.slice(last + 1 - len(m.entries), last + 1)
-                self.tell(Proposed(self.id, self.term, tuple(ents), m.frm))
+                first = last + 1 - len(m.entries)
+                ents = self.raft_log.slice(first, last + 1)
+                peers = [id for id in self.trk.ids() if id != self.id]
+                path = codepath.proposed(first, last, self.term, peers)
+                self.tell(Proposed(self.id, self.term, tuple(ents), m.frm, path=path))
             self._bcast_append()
             return
         if t == M.MsgForgetLeader:
             if self.tell is not None:
-                self.tell(ForgotLeader(self.id, self.lead, self.term, ignored=True))
+                path = codepath.forget_leader(self.lead, leader=True)
+                self.tell(ForgotLeader(self.id, self.lead, self.term, ignored=True, path=path))
             return
         if t == M.MsgReadIndex:
             return
@@ -884,7 +948,7 @@ class Raft:
             pr.become_replicate()
         elif pr.state == ProgressState.StateReplicate:
             pr.inflights.free_le(m.index)
-        if self._maybe_commit():
+        if self._maybe_commit(m):
             self._bcast_append()
         elif m.frm != self.id and pr.can_bump_commit(log.committed):
             self._send_append(m.frm)
@@ -897,10 +961,14 @@ class Raft:
                 f"{self.id:x} sent MsgTimeoutNow to {m.frm:x} after received MsgAppResp",
             )
             if self.tell is not None:
-                self.tell(
+                self._tell_transfer(
                     Transfer(self.id, "caught-up", m.frm, self.term, pr.match, log.last_index())
                 )
             self._send_timeout_now(m.frm)
+
+    def _tell_transfer(self, d: Transfer) -> None:
+        assert self.tell is not None
+        self.tell(replace(d, path=codepath.transfer(d)))
 
     def _handle_transfer_leader(self, m: Message, pr: Progress) -> None:
         if pr.is_learner:
@@ -915,7 +983,7 @@ class Raft:
                     f"progress, ignores request to same node {transferee:x}",
                 )
                 if self.tell is not None:
-                    self.tell(Transfer(self.id, "same", transferee, self.term))
+                    self._tell_transfer(Transfer(self.id, "same", transferee, self.term))
                 return
             old = self.lead_transferee
             self.lead_transferee = NONE
@@ -924,14 +992,14 @@ class Raft:
                 f"{self.id:x} [term {self.term}] abort previous transferring leadership to {old:x}",
             )
             if self.tell is not None:
-                self.tell(Transfer(self.id, "replaced", old, self.term, lead=transferee))
+                self._tell_transfer(Transfer(self.id, "replaced", old, self.term, lead=transferee))
         if transferee == self.id:
             self._debug(
                 "transfer",
                 f"{self.id:x} is already leader. Ignored transferring leadership to self",
             )
             if self.tell is not None:
-                self.tell(Transfer(self.id, "to-self", transferee, self.term))
+                self._tell_transfer(Transfer(self.id, "to-self", transferee, self.term))
             return
         self._info(
             "transfer",
@@ -942,7 +1010,7 @@ class Raft:
         if self.tell is not None:
             last = self.raft_log.last_index()
             step = "start-now" if pr.match == last else "start-catch-up"
-            self.tell(
+            self._tell_transfer(
                 Transfer(
                     self.id, step, transferee, self.term, pr.match, last, self.election_timeout
                 )
@@ -970,7 +1038,8 @@ class Raft:
             raise ProposalDropped
         if t == M.MsgApp or t == M.MsgHeartbeat:
             if self.tell is not None:
-                self.tell(LeaderFound(self.id, self.state.value, m.term, m.frm, str(t)))
+                found = codepath.leader_found(self.state.name, str(t), m.frm, m.term)
+                self.tell(LeaderFound(self.id, self.state.value, m.term, m.frm, str(t), path=found))
             self.become_follower(m.term, m.frm)
             if t == M.MsgApp:
                 self._handle_append_entries(m)
@@ -984,25 +1053,14 @@ class Raft:
                 ("granted", granted),
                 ("rejected", rejected),
             )
-            if res != VoteResult.VotePending and self.tell is not None:
-                votes = self.trk.votes
-                voters = self.trk.voters
-                self.tell(
-                    ElectionResult(
-                        self.id,
-                        self.state == StateType.StatePreCandidate,
-                        self.term + 1 if self.state == StateType.StatePreCandidate else self.term,
-                        res == VoteResult.VoteWon,
-                        tuple(v for v in voters if votes.get(v) is True),
-                        tuple(v for v in voters if votes.get(v) is False),
-                        voters,
-                    )
-                )
+            won: codepath.Path = ()
+            if self.tell is not None:
+                won = self._tell_tally(m, res)
             if res == VoteResult.VoteWon:
                 if self.state == StateType.StatePreCandidate:
-                    self._campaign(CampaignType.ELECTION, "pre-vote-won")
+                    self._campaign(CampaignType.ELECTION, "pre-vote-won", via=won)
                 else:
-                    self.become_leader()
+                    self.become_leader(via=won)
                     self._bcast_append()
             elif res == VoteResult.VoteLost:
                 # A lost pre-vote leaves the term unchanged: it never moved.
@@ -1014,7 +1072,31 @@ class Raft:
                 f"from {m.frm:x}",
             )
             if self.tell is not None:
-                self.tell(Transfer(self.id, "ignored-timeout-now", self.id, self.term, lead=m.frm))
+                self._tell_transfer(
+                    Transfer(self.id, "ignored-timeout-now", self.id, self.term, lead=m.frm)
+                )
+
+    def _tell_tally(self, m: Message, res: VoteResult) -> codepath.Path:
+        """Tell the tally's result (or that it has none yet); its path leads on to what the
+        result makes the node do."""
+        assert self.tell is not None
+        votes = self.trk.votes
+        voters = self.trk.voters
+        pre_vote = self.state == StateType.StatePreCandidate
+        term = self.term + 1 if pre_vote else self.term
+        granted = tuple(v for v in voters if votes.get(v) is True)
+        refused = tuple(v for v in voters if votes.get(v) is False)
+        d: ElectionResult | VotePending
+        if res == VoteResult.VotePending:
+            d = VotePending(self.id, pre_vote, term, m.frm, granted, refused, voters)
+        else:
+            d = ElectionResult(
+                self.id, pre_vote, term, res == VoteResult.VoteWon, granted, refused, voters
+            )
+        gate = codepath.vote_response_gate(str(m.type), m.term, self.term, m.reject)
+        path = codepath.poll(d, str(m.type), m.frm, not m.reject, gate)
+        self.tell(replace(d, path=path))
+        return path
 
     # ------------------------------------------------------------------ followers
 
@@ -1037,7 +1119,8 @@ class Raft:
                 raise ProposalDropped
             if self.tell is not None:
                 data = tuple(e.data for e in m.entries)
-                self.tell(ProposalForwarded(self.id, self.lead, self.term, data))
+                path = codepath.proposal("stepFollower", "forwarded", self.lead, NONE)
+                self.tell(ProposalForwarded(self.id, self.lead, self.term, data, path=path))
             self._forward(m, self.lead)
         elif t == M.MsgApp:
             self.election_elapsed = 0
@@ -1054,10 +1137,12 @@ class Raft:
                     f"{self.id:x} no leader at term {self.term}; dropping leader transfer msg",
                 )
                 if self.tell is not None:
-                    self.tell(Transfer(self.id, "no-leader", m.frm, self.term))
+                    self._tell_transfer(Transfer(self.id, "no-leader", m.frm, self.term))
                 return
             if self.tell is not None:
-                self.tell(Transfer(self.id, "forwarded", m.frm, self.term, lead=self.lead))
+                self._tell_transfer(
+                    Transfer(self.id, "forwarded", m.frm, self.term, lead=self.lead)
+                )
             self._forward(m, self.lead)
         elif t == M.MsgForgetLeader:
             if self.config.read_only_lease_based:
@@ -1066,7 +1151,8 @@ class Raft:
                 )
                 return
             if self.tell is not None:
-                self.tell(ForgotLeader(self.id, self.lead, self.term))
+                path = codepath.forget_leader(self.lead, leader=False)
+                self.tell(ForgotLeader(self.id, self.lead, self.term, path=path))
             if self.lead != NONE:
                 self._info(
                     "forget",
@@ -1092,9 +1178,9 @@ class Raft:
         if last_new is not None:
             if self.tell is not None:
                 if conflict is not None:
-                    self.tell(conflict)
+                    self.tell(replace(conflict, path=codepath.log_conflict(conflict)))
                 if log.committed > old_commit:
-                    self.tell(CommitLearned(self.id, m.frm, old_commit, log.committed, str(m.type)))
+                    self._tell_commit_learned(m, old_commit)
             self.send(M.MsgAppResp, m.frm, index=last_new)
             return
         self._debug(
@@ -1107,18 +1193,17 @@ class Raft:
             min(m.index, log.last_index()), m.log_term
         )
         if self.tell is not None:
-            self.tell(
-                AppendRejected(
-                    self.id,
-                    m.frm,
-                    m.index,
-                    m.log_term,
-                    log.term_or_zero(m.index),
-                    log.last_index(),
-                    hint_index,
-                    hint_term,
-                )
+            rejected = AppendRejected(
+                self.id,
+                m.frm,
+                m.index,
+                m.log_term,
+                log.term_or_zero(m.index),
+                log.last_index(),
+                hint_index,
+                hint_term,
             )
+            self.tell(replace(rejected, path=codepath.append_rejected(rejected)))
         self.send(
             M.MsgAppResp,
             m.frm,
@@ -1148,11 +1233,23 @@ class Raft:
         old_commit = log.committed
         log.commit_to(m.commit)
         if self.tell is not None and log.committed > old_commit:
-            self.tell(CommitLearned(self.id, m.frm, old_commit, log.committed, str(m.type)))
+            self._tell_commit_learned(m, old_commit)
         self.send(M.MsgHeartbeatResp, m.frm, context=m.context)
+
+    def _tell_commit_learned(self, m: Message, old_commit: int) -> None:
+        assert self.tell is not None
+        d = CommitLearned(self.id, m.frm, old_commit, self.raft_log.committed, str(m.type))
+        self.tell(replace(d, path=codepath.commit_learned(d)))
 
     def _tell_refused(self, m: Message, reason: str) -> None:
         if self.tell is not None:
             data = tuple(e.data for e in m.entries)
             lead, transferee = self.lead, self.lead_transferee
-            self.tell(ProposalRefused(self.id, reason, self.term, data, lead, transferee))
+            where = {
+                StateType.StateLeader: "stepLeader",
+                StateType.StateFollower: "stepFollower",
+            }.get(self.state, "stepCandidate")
+            path = codepath.proposal(where, reason, lead, transferee)
+            self.tell(
+                ProposalRefused(self.id, reason, self.term, data, lead, transferee, path=path)
+            )

@@ -42,6 +42,7 @@ from raftviz.core.raft.decision import (
     Vote,
     VoteForgotten,
     VoteIgnored,
+    VotePending,
 )
 from raftviz.core.raft.messages import Entry
 from raftviz.core.sim.events import Event
@@ -72,6 +73,7 @@ __all__ = [
     "Vote",
     "VoteForgotten",
     "VoteIgnored",
+    "VotePending",
     "story_line",
     "story_text",
 ]
@@ -112,7 +114,7 @@ class Story(Event):
 
     @property
     def path(self) -> tuple[str, ...]:
-        """The etcd code path that led to the decision (empty until it is recorded)."""
+        """The etcd code path that led to the decision (empty for the simulation's own)."""
         return self.decision.path
 
 
@@ -341,6 +343,21 @@ def _election_result(d: ElectionResult) -> str:
     )
 
 
+def _vote_pending(d: VotePending) -> str:
+    me, request = _s(d.node), _request(d.pre_vote)
+    if d.frm == d.node:
+        answer = f"its own {request}"
+    else:
+        answer = f"{_s(d.frm)}'s {'grant' if d.frm in d.granted else 'refusal'} of its {request}"
+    missing = [v for v in d.voters if v not in d.granted and v not in d.refused]
+    refused = f", refused by {_names(d.refused)}" if d.refused else ""
+    return (
+        f"{me} counted {answer} for term {d.term}: {len(d.granted)} of {len(d.voters)} granted "
+        f"({_names(d.granted)}){refused}, {_quorum(d.voters)} needed; it waits for "
+        f"{_names(missing)}"
+    )
+
+
 def _term_seen(d: TermSeen) -> str:
     me = _s(d.node)
     seen = f"it saw term {d.term} in {_message(d.msg_type, d.frm, d.reject)}"
@@ -513,6 +530,8 @@ def story_text(d: Decision) -> str:
             )
         case StaleTerm():
             return _stale(d)
+        case VotePending():
+            return _vote_pending(d)
         case ElectionResult():
             return _election_result(d)
         case TermSeen():
