@@ -70,3 +70,20 @@ def test_info_level_leaves_out_only_etcd_s_debug_lines() -> None:
 def test_story_output_is_the_same_for_the_same_seed() -> None:
     path = SCENARIO_DIR / "election.raft"
     assert run_text(path, level="story", seed=5) == run_text(path, level="story", seed=5)
+
+
+def test_code_level_prints_each_story_followed_by_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "election.raft"
+    path.write_text("cluster nodes=3 auto-tick=false\ncampaign 1\n", encoding="utf-8")
+    lines = run_text(path, level="code").splitlines()
+    story = run_text(path, level="story").splitlines()
+    assert [line for line in lines if not line.startswith(" " * 13)] == story
+    assert lines[:4] == [
+        "    0.000s S1 was told to campaign (MsgHup), so it starts a pre-vote for term 1 without "
+        "changing its term 0: it asks S2, S3 whether they would vote for its log (last term 0, "
+        "index 0)",
+        "             Step: MsgHup (local, term 0) -> hup(campaignPreElection)",
+        "             hup: StateFollower, not leader, promotable -> campaign(campaignPreElection)",
+        "             campaign(campaignPreElection): becomePreCandidate, then ask for Term "
+        "r.Term + 1 = 1",
+    ]

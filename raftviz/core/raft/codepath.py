@@ -162,7 +162,8 @@ def term_seen(d: TermSeen, gate: str, randomized_timeout: int) -> Path:
     )
     return (
         gate,
-        f"becomeFollower({d.term}, {_lead(d.lead)}): reset(term), lead = {_lead(d.lead)} ({why})",
+        f"becomeFollower({d.term}, {_lead(d.lead)}): reset(term), then lead = "
+        f"{_lead(d.lead)} ({why})",
         reset(d.old_term, d.term, randomized_timeout),
     )
 
@@ -281,7 +282,7 @@ def vote_response_gate(msg_type: str, term: int, my_term: int, reject: bool) -> 
 def empty_entry(d: EmptyEntry, via: Path, randomized_timeout: int, peers: Sequence[int]) -> Path:
     steps = [
         *via,
-        f"becomeLeader: reset(r.Term), lead = {d.node} (itself), own progress StateReplicate",
+        f"becomeLeader: reset(r.Term), then lead = {d.node} (itself), own progress StateReplicate",
         reset(d.term, d.term, randomized_timeout),
     ]
     if d.unsafe:
@@ -302,7 +303,7 @@ def empty_entry(d: EmptyEntry, via: Path, randomized_timeout: int, peers: Sequen
 def append_resp(frm: int, index: int, match: int, state: str) -> Path:
     return (
         f"stepLeader: MsgAppResp from {frm}, Index {index}, accepted",
-        f"pr.MaybeUpdate({index}): Match {match}, {state}",
+        f"pr.MaybeUpdate({index}): Match now {match}, progress {state}",
     )
 
 
@@ -400,7 +401,7 @@ def transfer(d: Transfer) -> Path:
 def leader_found(state: str, msg_type: str, frm: int, term: int) -> Path:
     handler = "handleAppendEntries" if msg_type == "MsgApp" else "handleHeartbeat"
     return (
-        f"Step: m.Term {term} == r.Term -> stepCandidate",
+        f"Step: m.Term {term} == r.Term {term} -> stepCandidate",
         f"stepCandidate ({state}): {msg_type} from {frm} -> becomeFollower({term}, {frm}), "
         f"then {handler}",
     )
