@@ -58,6 +58,7 @@ from raftviz.themes import (
 )
 from raftviz.widgets.choices import ChoiceScreen
 from raftviz.widgets.cluster_map import ClusterMap, DropMark
+from raftviz.widgets.code_pane import CodePane, moment_stories
 from raftviz.widgets.command_palette import SafeCommandPalette
 from raftviz.widgets.event_log import STORY, EventLog, LogView
 from raftviz.widgets.flight_table import FlightTable
@@ -238,6 +239,9 @@ KEY_HELP: dict[str, str] = {
     "prompt": "command prompt: any command of the script language",
     "save": "save the branch on screen, up to the moment on screen, as a replayable script",
     "inspect": "inspect the selected node (all its state, a leader's progress)",
+    "code_pane": "code pane: the steps of etcd/raft's code behind the latest decisions, with "
+    "the values compared (the event log's node filter applies; scroll the log back to see "
+    "an earlier moment's); again to hide it",
     "help": "this help: keys and legend",
     "scenarios": "lessons: open a built-in scenario (in lecture mode), or restart this one",
     "presentation": "presentation layout for a projector: only the cluster (larger cards) "
@@ -292,6 +296,7 @@ class MainScreen(Screen[None]):
                 yield LogGrid(id="logs", classes="panel")
             with Vertical(id="right"):
                 yield FlightTable(id="flights", classes="panel")
+                yield CodePane(id="code", classes="panel")
                 yield EventLog(id="events", classes="panel")
         yield KeyFooter()
 
@@ -396,6 +401,7 @@ class RaftvizApp(App[int]):
         Binding("colon", "prompt", "Command", key_display=":"),
         Binding("ctrl+s", "save", "Save", show=False),
         Binding("enter", "inspect", "Inspect", show=False),
+        Binding("C", "code_pane", "Code pane", key_display="C", show=False),
         Binding("q", "quit", "Quit", show=False),
         Binding("escape", "interrupt", "Stop command / hide note", key_display="esc", show=False),
     ]
@@ -728,9 +734,27 @@ class RaftvizApp(App[int]):
         flights.border_title = title
         main.query_one(NarrationBar).set_waiting(self.paused and self.controller.script_waiting)
         main.query_one(TimelineStrip).update_timeline(self._timeline)
+        self._render_code(main)
         if isinstance(self.screen, InspectorScreen):
             self.screen.update_view(view)
         self._update_animation()
+
+    def _render_code(self, main: MainScreen) -> None:
+        """The code pane, while shown: the paths of the latest moment's stories, or of the
+        newest moment on the event log's screen while it is scrolled back."""
+        if not main.has_class("-code"):
+            return
+        log = main.query_one(EventLog)
+        upto = log.seq_in_view
+        stories = moment_stories(log.history, log.node_filter, upto)
+        who = "all nodes" if log.node_filter is None else node_label(log.node_filter)
+        where = f"{who} · {'latest' if upto is None else 'as scrolled in the event log'}"
+        main.query_one(CodePane).show(stories, where)
+
+    def on_event_log_scrolled(self, message: EventLog.Scrolled) -> None:
+        main = self._main()
+        if main is not None:
+            self.call_after_refresh(self._render_code, main)
 
     def _update_animation(self) -> None:
         """Run the frame timer only while something on screen moves by itself."""
@@ -875,6 +899,14 @@ class RaftvizApp(App[int]):
         if isinstance(parent, Widget):
             await parent.mount(EventLog(id="events", classes="panel"))
         self._render_view()
+
+    def action_code_pane(self) -> None:
+        """Show or hide the code pane (in a narrow layout it takes the in-flight list's place)."""
+        main = self._main()
+        if main is None:
+            return
+        main.toggle_class("-code")
+        self._render_code(main)
 
     def action_presentation(self) -> None:
         """Toggle the projector layout: side panels hidden, cards and narration larger."""

@@ -8,6 +8,7 @@ controller: the app turns their requests into commands.
 from __future__ import annotations
 
 from raftviz.widgets.cluster_map import ClusterMap, DropMark
+from raftviz.widgets.code_pane import CodePane
 from raftviz.widgets.event_log import EventLog
 from raftviz.widgets.flight_table import FlightTable
 from raftviz.widgets.footer import KeyFooter
@@ -21,6 +22,7 @@ from raftviz.widgets.status_bar import StatusBar, StatusInfo
 
 __all__ = [
     "ClusterMap",
+    "CodePane",
     "DropMark",
     "EventLog",
     "FlightTable",

@@ -28,6 +28,7 @@ from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.color import Color
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -338,6 +339,9 @@ class EventLog(Widget, can_focus=True):
         Binding("escape", "leave", "Leave the log", show=False),
     ]
 
+    class Scrolled(Message):
+        """The view moved (scrolled back, or following the tail again)."""
+
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
@@ -418,6 +422,15 @@ class EventLog(Widget, can_focus=True):
     def following(self) -> bool:
         """True while the view follows the newest line."""
         return self._top is None
+
+    @property
+    def seq_in_view(self) -> int | None:
+        """While scrolled back, the sequence number of the newest event on screen (what the
+        code pane explains); None while following the tail."""
+        if self._top is None or not self._items:
+            return None
+        last = max(self._evicted, self._evicted + len(self._items) - self._below - 1)
+        return _first_seq(self._items[last - self._evicted])
 
     @property
     def new_below(self) -> int:
@@ -516,8 +529,11 @@ class EventLog(Widget, can_focus=True):
                 top = None
         if top is not None and self._top is None:
             self._new = 0
+        moved = top != self._top
         self._top = top
         self._changed()
+        if moved:
+            self.post_message(self.Scrolled())
 
     def _shows_to_the_end(self, top: int) -> bool:
         """Do the lines from `top` down to the newest fit on the screen?"""
