@@ -239,9 +239,8 @@ KEY_HELP: dict[str, str] = {
     "prompt": "command prompt: any command of the script language",
     "save": "save the branch on screen, up to the moment on screen, as a replayable script",
     "inspect": "inspect the selected node (all its state, a leader's progress)",
-    "code_pane": "code pane: the steps of etcd/raft's code behind the latest decisions, with "
-    "the values compared (the event log's node filter applies; scroll the log back to see "
-    "an earlier moment's); again to hide it",
+    "code_pane": "code pane: the etcd/raft code path of the latest decisions, one step a line "
+    "(again: hide)",
     "help": "this help: keys and legend",
     "scenarios": "lessons: open a built-in scenario (in lecture mode), or restart this one",
     "presentation": "presentation layout for a projector: only the cluster (larger cards) "

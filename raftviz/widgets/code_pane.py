@@ -61,14 +61,15 @@ def code_text(stories: Sequence[Story], palette: Palette) -> Group:
         if parts:
             header.append("\n")
         header.append(f"{story.time_ms / 1000:.3f}s ", palette.muted)
-        header.append(node_label(story.node), palette.node(story.node))
-        header.append(f" {story.kind}", palette.fg("primary", bold=True))
+        # No run of text starts with a space: SVG screenshots lose a run's leading spaces.
+        header.append(f"{node_label(story.node)} ", palette.node(story.node))
+        header.append(f"{story.kind}  ", palette.fg("primary", bold=True))
         path = story.path
         shared = len(previous) if previous and path[: len(previous)] == previous else 0
         if not path:
-            header.append("  the simulation's own decision: no etcd/raft code", palette.muted)
+            header.append("the simulation's own decision: no etcd/raft code", palette.muted)
         elif shared:
-            header.append(f"  steps 1-{shared} as above, then", palette.muted)
+            header.append(f"steps 1-{shared} as above, then", palette.muted)
         parts.append(header)
         steps = Table.grid(padding=(0, 1))
         steps.add_column(justify="right", style=palette.muted)
@@ -76,6 +77,8 @@ def code_text(stories: Sequence[Story], palette: Palette) -> Group:
         for number, step in enumerate(path[shared:], start=shared + 1):
             name = _NAME.match(step)
             end = name.end() if name else 0
+            while step[end : end + 1] == " ":
+                end += 1
             line = Text(step[:end], palette.fg("accent", bold=True))
             line.append(step[end:], palette.text)
             steps.add_row(str(number), line)
