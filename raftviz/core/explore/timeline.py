@@ -49,10 +49,19 @@ SNAPSHOT_BUDGET: Final = 64 * 2**20
 """Bytes the snapshots may hold, about (see `Cluster.footprint`)."""
 
 QUIET_STORIES: Final = frozenset(
-    {"append-sent", "commit-learned", "applied", "proposed", "proposal-forwarded", "commit-waits"}
+    {
+        "append-sent",
+        "commit-learned",
+        "applied",
+        "proposed",
+        "proposal-forwarded",
+        "commit-waits",
+        "vote-pending",
+    }
 )
-"""Decisions taken once per message or per node: stepping from story to story skips them, or
-a busy cluster would have a story at nearly every event."""
+"""Decisions taken once per message or per node (each answer counted before a tally has its
+result among them): stepping from story to story skips them, or a busy cluster would have a
+story at nearly every event."""
 
 
 @dataclass(frozen=True, slots=True)
