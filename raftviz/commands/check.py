@@ -22,12 +22,9 @@ import multiprocessing
 import os
 import queue
 import shlex
-import signal
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -43,6 +40,7 @@ from rich.progress import (
 )
 
 from raftviz.commands import EXIT_USAGE
+from raftviz.commands.workers import ignore_sigint, sigint_deferred, sigint_ignored
 from raftviz.core.etcdtext.describe import escape, format_time
 from raftviz.core.explore import trial
 from raftviz.core.explore.schedule import Schedule, generate
@@ -104,37 +102,6 @@ def _check_seed(template: ClusterCmd, seed: int) -> Checked:
 def _shrink_seed(template: ClusterCmd, seed: int, property: str) -> Shrunk:
     schedule = shrink(generate(seed, template), lambda s: trial.run(s).property == property)
     return Shrunk(seed, schedule, trial.run(schedule))
-
-
-def _ignore_sigint() -> None:
-    """Ctrl-C reaches every process of the terminal's group: only the parent acts on it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Workers start with Ctrl-C ignored, before their first line of Python runs (a spawned
-    process inherits an ignored signal, not a handler), so none can die of it mid-start with a
-    traceback. The price: a Ctrl-C in the few milliseconds the workers take to start is lost
-    (pressed again, it stops the hunt)."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def _sigint_deferred() -> Iterator[threading.Event]:
-    """Ctrl-C only sets the event the parent's loop looks at between two results: raised at
-    any bytecode, KeyboardInterrupt could land inside the pool's own bookkeeping with one of its
-    locks held, and `Pool.terminate()` could wait on that lock for ever."""
-    asked = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: asked.set())
-    try:
-        yield asked
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 # ------------------------------------------------------------------ in the parent
@@ -243,9 +210,9 @@ def _hunt(hunt: Hunt, progress: Progress) -> None:
     of = "" if deadline is not None else f"/{total}"
     task = progress.add_task("check", total=total, checked=f"0{of}", rate=0.0, found=0)
     results: queue.SimpleQueue[Checked | Shrunk | BaseException] = queue.SimpleQueue()
-    with _sigint_deferred() as interrupted:
-        with _sigint_ignored():
-            pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_ignore_sigint)
+    with sigint_deferred() as interrupted:
+        with sigint_ignored():
+            pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
         pending = 0
         try:
             while True:

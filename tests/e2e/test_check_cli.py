@@ -142,7 +142,7 @@ def test_ctrl_c_stops_the_workers_and_reports_what_was_done(cwd: Path) -> None:
     try:
         time.sleep(2)
         # As a user would: a Ctrl-C in the milliseconds the workers take to start is ignored
-        # (see `_sigint_ignored`), and a second one stops the hunt.
+        # (see `sigint_ignored` in commands/workers.py), and a second one stops the hunt.
         for _ in range(3):
             os.killpg(process.pid, signal.SIGINT)
             try:
