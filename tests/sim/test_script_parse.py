@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from fractions import Fraction
 from itertools import pairwise
@@ -141,6 +142,7 @@ PARSED: list[tuple[str, Command]] = [
     ("cut 1-2", CutCmd(1, 2)),
     ("cut 1>2", CutCmd(1, 2, both_ways=False)),
     ("cut leader - 3", CutCmd("leader", 3)),
+    ("cut 1>5 type=MsgApp", CutCmd(1, 5, both_ways=False, msg_type="MsgApp")),
     ("heal", HealCmd()),
     ("set loss=0.1", SetCmd(loss=0.1)),
     ("set dup=1 latency=(1s, 2s)", SetCmd(dup=1.0, latency_ms=(1000, 2000))),
@@ -247,6 +249,41 @@ def test_cluster_unsafe_variants() -> None:
     assert listed == cluster
     assert "unsafe" not in ClusterCmd().to_text()
     assert ClusterCmd().unsafe == Settings().unsafe == ()
+
+
+def test_cluster_election_timeout_range_and_timer_rule() -> None:
+    """`election-timeout=MIN-MAX` counts whole ticks, sets the election tick to its low end and
+    is written back only when given, as `timer-rule` is only when not etcd's."""
+    text = "cluster nodes=5 tick=1ms heartbeat-tick=75 election-timeout=150-300ms timer-rule=raft"
+    cluster = parse_script(text, "s.raft").cluster
+    assert cluster.election_timeout_ms == (150, 300) and cluster.timer_rule == "raft"
+    assert cluster.election_tick == 150
+    assert cluster.settings().election_ticks() == (150, 300)
+    assert cluster.to_text().endswith(" election-timeout=150-300ms timer-rule=raft")
+    assert parse_script(cluster.to_text(), "s.raft").cluster == cluster
+    assert parse_script(
+        "cluster tick=1ms election-timeout=150ms-0.2s", "s.raft"
+    ).cluster.election_timeout_ms == (150, 200)
+    assert "election-timeout" not in ClusterCmd().to_text()
+    assert "timer-rule" not in ClusterCmd().to_text()
+    assert Settings().election_ticks() == (10, 19)  # etcd's [election, 2 * election)
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ("tick=1ms election-timeout=300-150ms", "the low end must be above 0ms and at most"),
+        ("tick=1ms election-timeout=0-150ms", "the low end must be above 0ms"),
+        ("election-timeout=150-300ms", "150ms is not a whole number of ticks (tick=100ms"),
+        ("tick=1ms election-timeout=150", "must be a range like 150-300ms, got 150"),
+        ("tick=1ms election-timeout=2-3ms heartbeat-tick=2", "must be longer than heartbeat-tick"),
+        ("tick=1ms election-timeout=150-300ms election-tick=10", "election-tick=10 disagrees"),
+        ("timer-rule=paper", "timer-rule must be one of etcd, raft, got paper"),
+    ],
+)
+def test_cluster_election_timeout_errors(options: str, problem: str) -> None:
+    with pytest.raises(ScriptError, match=re.escape(problem)):
+        parse_script(f"cluster {options}", "s.raft")
 
 
 def test_script_without_cluster_uses_the_nodes_parameter() -> None:

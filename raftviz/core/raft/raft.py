@@ -96,7 +96,17 @@ class CampaignType(Enum):
 class Config:
     """How a node behaves. Defaults are etcd's interaction-test defaults, except the ticks.
 
-    `unsafe` names the unsafe variants switched on (see unsafe.py): none, as in etcd."""
+    `unsafe` names the unsafe variants switched on (see unsafe.py): none, as in etcd.
+
+    `election_range` (lo, hi), in ticks, replaces etcd's draw of the randomized election
+    timeout from [election_tick, 2 * election_tick) by a draw from [lo, hi], for the Raft
+    paper's experiments with ranges like 150-155 ms; `election_tick` should then be lo, the
+    timeout that check-quorum, the lease and transfers count. `timer_rule` "raft" keeps a
+    follower's or candidate's election timer running when a message that is not from a leader
+    moves it to a higher term, as the Raft paper says (a timer restarts only when a node grants
+    a vote, hears from the current leader, or starts an election); etcd ("etcd", the default)
+    restarts and redraws it on every step to a higher term.
+    """
 
     id: int
     voters: list[int]
@@ -110,6 +120,12 @@ class Config:
     max_inflight: int = 2**31 - 1
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     unsafe: tuple[str, ...] = ()
+    election_range: tuple[int, int] | None = None
+    timer_rule: str = "etcd"
+
+
+TIMER_RULES: tuple[str, ...] = ("etcd", "raft")
+"""The election timer rules a node can follow (see Config.timer_rule)."""
 
 
 class Raft:
@@ -128,6 +144,8 @@ class Raft:
         unknown = [name for name in config.unsafe if name not in UNSAFE]
         if unknown:
             raise ValueError(f"unknown unsafe variant {unknown[0]}")
+        if config.timer_rule not in TIMER_RULES:
+            raise ValueError(f"unknown timer rule {config.timer_rule}")
         self.id = config.id
         self.sink = sink
         # Decision records go to the same sink, but only when asked for: every site that builds
@@ -141,6 +159,11 @@ class Raft:
         self.heartbeat_timeout = config.heartbeat_tick
         self.check_quorum = config.check_quorum
         self.pre_vote = config.pre_vote
+        # The width of the randomized timeout's draw: etcd's [election, 2 * election), or the
+        # range asked for.
+        lo, hi = config.election_range or (config.election_tick, 2 * config.election_tick - 1)
+        self._election_spread = hi - lo + 1
+        self.paper_timers = config.timer_rule == "raft"
         # The unsafe switches, read once: each is tested only where its rule is decided.
         self.no_log_check = NO_LOG_CHECK in config.unsafe
         self.commit_old_terms = COMMIT_OLD_TERMS in config.unsafe
@@ -250,7 +273,7 @@ class Raft:
 
     def reset_randomized_election_timeout(self) -> None:
         self.randomized_election_timeout = self.election_timeout + self.rng.randrange(
-            self.election_timeout
+            self._election_spread
         )
 
     def _last_entry(self) -> tuple[int, int]:
@@ -673,6 +696,11 @@ class Raft:
                 old_role, old_term = self.state, self.term
                 if t in (M.MsgApp, M.MsgHeartbeat, M.MsgSnap):
                     self.become_follower(m.term, m.frm)
+                elif self.paper_timers and old_role != StateType.StateLeader:
+                    # The paper's rule: a newer term alone does not restart the timer.
+                    timer = self.election_elapsed, self.randomized_election_timeout
+                    self.become_follower(m.term, NONE)
+                    self.election_elapsed, self.randomized_election_timeout = timer
                 else:
                     self.become_follower(m.term, NONE)
                 if self.tell is not None:

@@ -208,8 +208,8 @@ class Executor:
                 c.isolate(self.node(n))
             case RejoinCmd(node=n):
                 c.rejoin(self.node(n))
-            case CutCmd(a=a, b=b, both_ways=both):
-                c.cut(self.node(a), self.node(b), both)
+            case CutCmd(a=a, b=b, both_ways=both, msg_type=msg_type):
+                c.cut(self.node(a), self.node(b), both, msg_type)
             case HealCmd():
                 c.heal()
             case SetCmd(loss=loss, dup=dup, latency_ms=latency, delivery=delivery):

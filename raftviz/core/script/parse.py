@@ -19,13 +19,14 @@ import re
 import stat
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar, Final, Literal, TypeAlias, TypeVar
 
 from raftviz.core.etcdtext.describe import escape
+from raftviz.core.raft.raft import TIMER_RULES
 from raftviz.core.raft.unsafe import UNSAFE
 from raftviz.core.sim.cluster import Settings
 
@@ -138,6 +139,30 @@ def _ms_text(ms: int) -> str:
         if ms and ms % scale == 0:
             return f"{ms // scale}{unit}"
     return f"{ms}ms"
+
+
+def _range_ms(key: str, text: str) -> tuple[int, int]:
+    """`150-300ms` (each end a duration; a unit after the second one alone applies to both)."""
+    low, dash, high = text.partition("-")
+    if not dash:
+        raise _Bad(f"{key} must be a range like 150-300ms, got {text or 'nothing'}")
+    low_match, high_match = _DURATION.fullmatch(low), _DURATION.fullmatch(high)
+    if low_match and high_match and low_match[3] is None and high_match[3] is not None:
+        low += high_match[3]
+    lo, hi = _duration(key, low), _duration(key, high)
+    if not 0 < lo <= hi:
+        raise _Bad(f"{key}: the low end must be above 0ms and at most the high end, got {text}")
+    return lo, hi
+
+
+def _range_text(lo: int, hi: int) -> str:
+    return f"{lo}-{hi}ms"
+
+
+def _timer_rule(key: str, text: str) -> str:
+    if text not in TIMER_RULES:
+        raise _Bad(f"{key} must be one of {', '.join(TIMER_RULES)}, got {text or 'nothing'}")
+    return text
 
 
 def _probability(key: str, text: str) -> float:
@@ -629,6 +654,8 @@ class ClusterCmd:
     dup: float = _DEFAULTS.dup
     auto_tick: bool = _DEFAULTS.auto_tick
     unsafe: tuple[str, ...] = ()
+    election_timeout_ms: tuple[int, int] | None = None
+    timer_rule: str = _DEFAULTS.timer_rule
 
     def settings(self) -> Settings:
         return Settings(
@@ -644,6 +671,8 @@ class ClusterCmd:
             dup=self.dup,
             auto_tick=self.auto_tick,
             unsafe=self.unsafe,
+            election_timeout_ms=self.election_timeout_ms,
+            timer_rule=self.timer_rule,
         )
 
     def to_text(self) -> str:
@@ -654,6 +683,12 @@ class ClusterCmd:
             f" {_latency_text(self.latency_ms)} loss={_number_text(self.loss)}"
             f" dup={_number_text(self.dup)} auto-tick={_bool_text(self.auto_tick)}"
             + (f" unsafe={','.join(self.unsafe)}" if self.unsafe else "")
+            + (
+                f" election-timeout={_range_text(*self.election_timeout_ms)}"
+                if self.election_timeout_ms
+                else ""
+            )
+            + (f" timer-rule={self.timer_rule}" if self.timer_rule != "etcd" else "")
         )
 
 
@@ -841,15 +876,18 @@ class RejoinCmd(_OnNode):
 
 @dataclass(frozen=True, slots=True)
 class CutCmd:
-    """`cut A-B` drops messages both ways; `cut A>B` only those from `a` to `b`."""
+    """`cut A-B` drops messages both ways; `cut A>B` only those from `a` to `b`; with
+    `type=MsgApp`, only the messages of that type (to make logs differ, say)."""
 
     name: ClassVar[str] = "cut"
     a: NodeRef
     b: NodeRef
     both_ways: bool = True
+    msg_type: str | None = None
 
     def to_text(self) -> str:
-        return f"cut {self.a}{'-' if self.both_ways else '>'}{self.b}"
+        only = f" type={self.msg_type}" if self.msg_type else ""
+        return f"cut {self.a}{'-' if self.both_ways else '>'}{self.b}{only}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -1157,12 +1195,13 @@ class _Args:
 
 def _cluster(args: _Args) -> ClusterCmd:
     default = ClusterCmd()
+    election_tick = args.option("election-tick", _TICKS, None)
     cluster = ClusterCmd(
         nodes=args.option("nodes", _whole(1, MAX_NODES), default.nodes),
         seed=args.option("seed", _SEED, default.seed),
         prevote=args.option("prevote", _bool, default.prevote),
         checkquorum=args.option("checkquorum", _bool, default.checkquorum),
-        election_tick=args.option("election-tick", _TICKS, default.election_tick),
+        election_tick=default.election_tick if election_tick is None else election_tick,
         heartbeat_tick=args.option("heartbeat-tick", _TICKS, default.heartbeat_tick),
         tick_ms=args.option("tick", _duration, default.tick_ms),
         latency_ms=args.latency(default.latency_ms),
@@ -1170,15 +1209,45 @@ def _cluster(args: _Args) -> ClusterCmd:
         dup=args.option("dup", _probability, default.dup),
         auto_tick=args.option("auto-tick", _bool, default.auto_tick),
         unsafe=args.unsafe(),
+        election_timeout_ms=args.option("election-timeout", _range_ms, None),
+        timer_rule=args.option("timer-rule", _timer_rule, default.timer_rule),
     )
     if cluster.tick_ms == 0:
         raise _Bad("tick must be longer than 0ms")
+    if cluster.election_timeout_ms is not None:
+        return _with_election_timeout(cluster, given_tick=election_tick is not None)
     if cluster.election_tick <= cluster.heartbeat_tick:
         raise _Bad(
             f"election-tick ({cluster.election_tick}) must be greater than"
             f" heartbeat-tick ({cluster.heartbeat_tick})"
         )
     return cluster
+
+
+def _with_election_timeout(cluster: ClusterCmd, given_tick: bool) -> ClusterCmd:
+    """An election-timeout range is counted in whole ticks, longer than the heartbeat's; its
+    low end is the election tick (what check-quorum and transfers count), which a saved
+    session writes too."""
+    assert cluster.election_timeout_ms is not None
+    tick = cluster.tick_ms
+    for end in cluster.election_timeout_ms:
+        if end % tick:
+            raise _Bad(
+                f"election-timeout: {_ms_text(end)} is not a whole number of ticks"
+                f" (tick={_ms_text(tick)}; a shorter tick, like tick=1ms, allows it)"
+            )
+    if cluster.election_timeout_ms[0] // tick <= cluster.heartbeat_tick:
+        raise _Bad(
+            f"election-timeout ({_range_text(*cluster.election_timeout_ms)}) must be longer than"
+            f" heartbeat-tick ({cluster.heartbeat_tick} ticks of {_ms_text(tick)})"
+        )
+    low = cluster.election_timeout_ms[0] // tick
+    if given_tick and cluster.election_tick != low:
+        raise _Bad(
+            f"election-tick={cluster.election_tick} disagrees with election-timeout="
+            f"{_range_text(*cluster.election_timeout_ms)} ({low} ticks of {_ms_text(tick)})"
+        )
+    return replace(cluster, election_tick=low)
 
 
 def _run(args: _Args) -> RunCmd | RunUntilCmd:
@@ -1228,6 +1297,7 @@ def _partition(args: _Args) -> PartitionCmd:
 
 
 def _cut(args: _Args) -> CutCmd:
+    msg_type = args.option("type", _msg_type, None)
     link = "".join(_words(args, "a link"))
     match = re.fullmatch(r"([^->]+)([->])([^->]+)", link)
     if match is None:
@@ -1235,7 +1305,7 @@ def _cut(args: _Args) -> CutCmd:
     a, b = _node(match[1], args.nodes), _node(match[3], args.nodes)
     if a == b:
         raise _Bad(f"cannot cut node {a} from itself")
-    return CutCmd(a, b, both_ways=match[2] == "-")
+    return CutCmd(a, b, both_ways=match[2] == "-", msg_type=msg_type)
 
 
 STEP_LIMIT: Final = 100_000
@@ -1323,6 +1393,7 @@ _TABLE: tuple[tuple[str, _Parser], ...] = (
     (
         "cluster [nodes=5] [seed=1] [prevote=true] [checkquorum=true] [election-tick=10]"
         f" [heartbeat-tick=1] [tick=100ms] [{_LATENCY_USAGE}] [loss=0] [dup=0] [auto-tick=true]"
+        " [election-timeout=MIN-MAXms] [timer-rule=etcd|raft]"
         " [unsafe=NAME,...]",
         _cluster,
     ),

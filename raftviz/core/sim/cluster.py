@@ -80,6 +80,18 @@ class Settings:
     dup: float = 0.0
     auto_tick: bool = True
     unsafe: tuple[str, ...] = ()  # unsafe variants of Raft (core/raft/unsafe.py), none by default
+    # The randomized election timeout's range in ms, whole ticks (instead of etcd's draw from
+    # [election_tick, 2 * election_tick) ticks), and whose election timer rule the nodes follow
+    # (see Config): the Raft paper's experiments need both.
+    election_timeout_ms: tuple[int, int] | None = None
+    timer_rule: str = "etcd"
+
+    def election_ticks(self) -> tuple[int, int]:
+        """The randomized election timeout's range in ticks, both ends included."""
+        if self.election_timeout_ms is None:
+            return self.election_tick, 2 * self.election_tick - 1
+        lo, hi = self.election_timeout_ms
+        return lo // self.tick_ms, hi // self.tick_ms
 
 
 @dataclass
@@ -165,10 +177,13 @@ class Cluster:
 
     def _new_rawnode(self, id: int, storage: MemoryStorage, hs: HardState | None) -> RawNode:
         s = self.settings
+        lo, hi = s.election_ticks()
         config = Config(
             id=id,
             voters=list(range(1, s.nodes + 1)),
-            election_tick=s.election_tick,
+            election_tick=lo,
+            election_range=(lo, hi),
+            timer_rule=s.timer_rule,
             heartbeat_tick=s.heartbeat_tick,
             check_quorum=s.checkquorum,
             pre_vote=s.prevote,
@@ -313,7 +328,7 @@ class Cluster:
         elif not target.alive:
             reason = "crashed"
         elif self.links.any():
-            reason = self.links.reason_blocked(m.frm, m.to)
+            reason = self.links.reason_blocked(m.frm, m.to, m.type)
         if reason is not None:
             self._message_event(sent, MessageDropped, reason)
             return
@@ -489,8 +504,8 @@ class Cluster:
     def align_timers(self) -> None:
         """Give every live follower the same timeout, elapsed count and tick phase: their
         timers fire together, the classic setup of a split vote."""
-        s = self.settings
-        timeout = s.election_tick + self.rng.randrange(s.election_tick)
+        lo, hi = self.settings.election_ticks()
+        timeout = lo + self.rng.randrange(hi - lo + 1)
         first = self._next_tick_time(0)
         changed: list[tuple[int, int]] = []
         for node in self.nodes.values():
@@ -507,15 +522,15 @@ class Cluster:
     def spread_timers(self) -> None:
         """Spread the followers' timeouts across [election, 2*election) ticks, so one fires
         well before the others and wins alone."""
-        s = self.settings
+        lo, hi = self.settings.election_ticks()
         followers = [
             n for n in self.nodes.values() if n.alive and n.raw.raft.state != StateType.StateLeader
         ]
-        step = max(1, s.election_tick // max(1, len(followers)))
+        step = max(1, (hi - lo + 1) // max(1, len(followers)))
         changed: list[tuple[int, int]] = []
         for k, node in enumerate(followers):
             r = node.raw.raft
-            r.randomized_election_timeout = s.election_tick + min(k * step, s.election_tick - 1)
+            r.randomized_election_timeout = lo + min(k * step, hi - lo)
             r.election_elapsed = 0
             changed.append((node.id, r.randomized_election_timeout))
         self._emit(TimersChanged, "spread", tuple(changed))
@@ -566,13 +581,17 @@ class Cluster:
         self.links.isolated.discard(id)
         self._emit(NetworkChanged, f"{id} rejoined")
 
-    def cut(self, a: int, b: int, both: bool) -> None:
+    def cut(self, a: int, b: int, both: bool, msg_type: str | None = None) -> None:
+        """Cut the link a->b (and b->a if `both`), for every message or only `msg_type`'s."""
         self.node(a)
         self.node(b)
-        self.links.cuts.add((a, b))
-        if both:
-            self.links.cuts.add((b, a))
-        self._emit(NetworkChanged, f"cut {a}{'-' if both else '>'}{b}")
+        links = [(a, b), (b, a)] if both else [(a, b)]
+        if msg_type is None:
+            self.links.cuts.update(links)
+        else:
+            self.links.type_cuts.update((frm, to, msg_type) for frm, to in links)
+        only = f" {msg_type}" if msg_type else ""
+        self._emit(NetworkChanged, f"cut {a}{'-' if both else '>'}{b}{only}")
 
     def heal(self) -> None:
         self.links.heal()

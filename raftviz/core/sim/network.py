@@ -17,10 +17,12 @@ class Links:
     groups: list[frozenset[int]] = field(default_factory=list)
     isolated: set[int] = field(default_factory=set)
     cuts: set[tuple[int, int]] = field(default_factory=set)
+    # Links cut for one type of message only: (from, to, type name).
+    type_cuts: set[tuple[int, int, str]] = field(default_factory=set)
 
     def any(self) -> bool:
         """Is any link blocked at all? (The common case, no faults, is checked first.)"""
-        return bool(self.groups or self.isolated or self.cuts)
+        return bool(self.groups or self.isolated or self.cuts or self.type_cuts)
 
     def group_of(self, node: int) -> int | None:
         """Index of the partition group holding `node`; unlisted nodes share one more group."""
@@ -31,13 +33,13 @@ class Links:
                 return i
         return len(self.groups)
 
-    def reason_blocked(self, frm: int, to: int) -> str | None:
-        """Why a message from `frm` to `to` cannot pass now, or None if it can."""
+    def reason_blocked(self, frm: int, to: int, msg_type: object = None) -> str | None:
+        """Why a message from `frm` to `to` (of type `msg_type`) cannot pass now, or None."""
         if frm in self.isolated or to in self.isolated:
             return "isolated"
         if self.groups and self.group_of(frm) != self.group_of(to):
             return "partition"
-        if (frm, to) in self.cuts:
+        if (frm, to) in self.cuts or (frm, to, str(msg_type)) in self.type_cuts:
             return "cut"
         return None
 
@@ -48,6 +50,7 @@ class Links:
         self.groups = []
         self.isolated.clear()
         self.cuts.clear()
+        self.type_cuts.clear()
 
     def describe(self) -> str:
         parts: list[str] = []
@@ -57,6 +60,8 @@ class Links:
             parts.append("isolated " + ",".join(map(str, sorted(self.isolated))))
         if self.cuts:
             parts.append("cut " + " ".join(f"{a}>{b}" for a, b in sorted(self.cuts)))
+        if self.type_cuts:
+            parts.append("cut " + " ".join(f"{a}>{b} {t}" for a, b, t in sorted(self.type_cuts)))
         return "; ".join(parts) or "all links open"
 
     def summary(self) -> tuple[str, ...]:
@@ -76,4 +81,7 @@ class Links:
         ]
         if shown:
             parts.append("cut " + " ".join(shown))
+        if self.type_cuts:
+            typed = (f"{a}>{b} {t}" for a, b, t in sorted(self.type_cuts))
+            parts.append("cut " + " ".join(typed))
         return tuple(parts)
