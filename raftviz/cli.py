@@ -102,7 +102,16 @@ def _shard(text: str) -> tuple[int, int]:
     )
 
 
-_VALUED_OPTIONS = ("--nodes", "--seed", "--speed", "--seeds", "--jobs", "--time", "--shard")
+_VALUED_OPTIONS = (
+    "--nodes",
+    "--seed",
+    "--speed",
+    "--seeds",
+    "--jobs",
+    "--time",
+    "--shard",
+    "--trials",
+)
 """The options with a numeric value, which may start with '-'."""
 
 
@@ -206,8 +215,61 @@ def _build_parser() -> _Parser:
     check.add_argument("--json", action="store_true", help="print one JSON report")
     check.set_defaults(parser=check)
 
+    experiment = sub.add_parser(
+        "experiment",
+        help="measure Raft as the paper does: election-time (Figure 16)",
+        description="election-time: how long a cluster takes to elect a new leader after its "
+        "leader crashes, over many trials, for several ranges of randomized election timeouts "
+        "(the Raft paper's section 9.3 and Figure 16): a table and a CDF plot.",
+    )
+    experiment.add_argument("name", choices=["election-time"], help="the experiment")
+    experiment.add_argument(
+        "--timeouts",
+        type=_ranges,
+        default="150-150,150-151,150-155,150-175,150-200,150-300",
+        help="election timeout ranges in ms, MIN-MAX separated by commas "
+        "(default: the paper's 150-150,150-151,150-155,150-175,150-200,150-300)",
+    )
+    experiment.add_argument(
+        "--trials", type=_whole(1, 1_000_000), default=1000, help="trials per range (1000)"
+    )
+    experiment.add_argument(
+        "--nodes", type=_whole(3, 9), default=5, help="cluster size, 3 to 9 (5)"
+    )
+    experiment.add_argument(
+        "--latency",
+        type=_latency_range,
+        default=(6, 9),
+        help="one-way message latency MIN-MAX in ms, uniform (default 6-9: a 15 ms broadcast)",
+    )
+    experiment.add_argument(
+        "--equal-logs", action="store_true", help="every follower gets every entry"
+    )
+    experiment.add_argument(
+        "--timer-rule",
+        choices=("raft", "etcd"),
+        default="raft",
+        help="raft (default): a timer restarts only on a granted vote, the leader's word or a "
+        "campaign; etcd: also on every step to a higher term",
+    )
+    experiment.add_argument("--prevote", action="store_true", help="turn pre-vote on")
+    experiment.add_argument("--checkquorum", action="store_true", help="turn check-quorum on")
+    experiment.add_argument(
+        "--jobs",
+        type=_whole(1, MAX_JOBS),
+        default=_cores(),
+        help=f"worker processes (default: every core, {_cores()} here)",
+    )
+    experiment.add_argument("--seed", type=_seed, default=1, help="the run's seed (1)")
+    experiment.add_argument("--csv", type=Path, help="write every trial to this CSV file")
+    experiment.add_argument("--json", type=Path, help="write the report to this JSON file")
+    experiment.add_argument("--log", action="store_true", help="log scale for the time axis")
+    experiment.set_defaults(parser=experiment)
+
     bench = sub.add_parser("bench", help="measure performance")
-    bench.add_argument("target", choices=["core", "sim", "ui"], help="what to measure")
+    bench.add_argument(
+        "target", choices=["core", "sim", "ui", "experiment"], help="what to measure"
+    )
     bench.set_defaults(parser=bench)
 
     # serve and record take the TUI's options too (whatever it gains), and check them as it does.
@@ -266,6 +328,31 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def _range_ms(text: str, low: int) -> tuple[int, int]:
+    """MIN-MAX in whole milliseconds, MIN at least `low` and at most MAX."""
+    first, dash, second = text.strip().partition("-")
+    if not (dash and first.isdigit() and second.isdigit() and first.isascii() and second.isascii()):
+        raise argparse.ArgumentTypeError(f"must be MIN-MAX in whole ms (like 150-300), got {text}")
+    lo, hi = int(first), int(second)
+    if not low <= lo <= hi <= 600_000:
+        raise argparse.ArgumentTypeError(
+            f"{text}: MIN must be at least {low} and at most MAX (MAX at most 600000 ms)"
+        )
+    return lo, hi
+
+
+def _ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """`--timeouts`: election timeout ranges, each long enough for a heartbeat inside it."""
+    ranges = tuple(_range_ms(part, 2) for part in text.split(","))
+    if len(set(ranges)) != len(ranges):
+        raise argparse.ArgumentTypeError(f"a range is given twice in {text}")
+    return ranges
+
+
+def _latency_range(text: str) -> tuple[int, int]:
+    return _range_ms(text, 0)
+
+
 def _port(text: str) -> int:
     """A TCP port a server can listen on: 0 (any free port) would leave the URL unknown."""
     if not (text.isdigit() and 1 <= int(text) <= 65535):
@@ -299,7 +386,7 @@ def _duration(text: str) -> float:
     return seconds
 
 
-SUBCOMMANDS = ("conform", "run", "check", "bench", "serve", "record")
+SUBCOMMANDS = ("conform", "run", "check", "experiment", "bench", "serve", "record")
 DEFAULT_SPEED = 0.25
 """A quarter of real time: flights of 50-150 ms take a visible 0.2-0.6 s, and a first election
 (1-2 s of election timeout) happens within a few seconds."""
@@ -437,6 +524,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         from raftviz.commands.record import record
 
         return record(args)
+    if args.command == "experiment":
+        from raftviz.commands.experiment import Options as ExperimentOptions
+        from raftviz.commands.experiment import election_time
+        from raftviz.core.explore.election_time import Setup
+
+        setups = tuple(
+            Setup(
+                timeout,
+                nodes=args.nodes,
+                latency_ms=args.latency,
+                equal_logs=args.equal_logs,
+                timer_rule=args.timer_rule,
+                prevote=args.prevote,
+                checkquorum=args.checkquorum,
+                seed=args.seed,
+            )
+            for timeout in args.timeouts
+        )
+        return election_time(
+            ExperimentOptions(setups, args.trials, args.jobs, args.csv, args.json, args.log)
+        )
     if args.command == "bench":
         from raftviz.commands import bench
 
@@ -445,7 +553,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             lines = bench_ui()
         else:
-            lines = {"core": bench.bench_core, "sim": bench.bench_sim}[args.target]()
+            lines = {
+                "core": bench.bench_core,
+                "sim": bench.bench_sim,
+                "experiment": bench.bench_experiment,
+            }[args.target]()
         for line in lines:
             print(line, flush=True)
         return 0

@@ -108,3 +108,23 @@ def bench_sim(minutes: int = 10, rate: int = 10) -> list[str]:
         f"messages delivered/s (wall): {int(delivered / elapsed)}",
         f"speedup: {int(end / 1000 / elapsed)}",
     ]
+
+
+def bench_experiment(trials: int = 1000, jobs: int = 2) -> list[str]:
+    """`trials` trials of the election-time experiment's 150-300 ms line over `jobs` processes,
+    as `raftviz experiment election-time --timeouts 150-300 --jobs 2` runs them (the processes'
+    start included)."""
+    from raftviz.commands.experiment import Options, run_trials
+    from raftviz.core.explore.election_time import Setup, summarize
+
+    setup = Setup((150, 300))
+    start = time.perf_counter()
+    results = run_trials(Options((setup,), trials, jobs))[setup]
+    elapsed = time.perf_counter() - start
+    s = summarize(results)
+    return [
+        f"election-time 150-300 ms: {trials} trials, median {s.median:.0f} ms, "
+        f"p99 {s.p99:.0f} ms, {s.capped} capped",
+        f"trials/s: {trials / elapsed:.0f} ({jobs} jobs)",
+        f"wall time: {elapsed:.2f} s",
+    ]

@@ -1,0 +1,248 @@
+"""`raftviz experiment election-time`: the Raft paper's Figure 16, as a table and a plot.
+
+The trials (`core/explore/election_time.py`) run in worker processes, a batch of one line's
+trials per task; results are put back in the order of their lines and trial numbers, so the
+table, the plot and the files are the same whatever `--jobs` is. The plot is drawn by plotext
+(a terminal plotting library), and shown by Rich from plotext's own colours.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import queue
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import plotext
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from raftviz.commands import EXIT_USAGE
+from raftviz.commands.workers import ignore_sigint, sigint_deferred, sigint_ignored
+from raftviz.core.etcdtext.describe import escape
+from raftviz.core.explore.election_time import (
+    CAP_MS,
+    Result,
+    Setup,
+    cdf,
+    run_trial,
+    summarize,
+)
+
+BATCH = 25
+"""Trials per task: enough to keep the cost of handing work to a process small, few enough
+that the bar moves and both cores stay busy to the end."""
+
+EXIT_INTERRUPTED = 130
+
+MARKERS = ("hd", "dot", "+", "x", "*", "o", "#", "@")
+"""One marker per line, so that the lines stay apart without colour (a pipe, a printout)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    setups: tuple[Setup, ...]
+    trials: int
+    jobs: int
+    csv_path: Path | None = None
+    json_path: Path | None = None
+    log_x: bool = False
+
+
+def _batch(setup: Setup, first: int, count: int) -> tuple[Setup, list[Result]]:
+    return setup, [run_trial(setup, first + k) for k in range(count)]
+
+
+def run_trials(options: Options, progress: Progress | None = None) -> dict[Setup, list[Result]]:
+    """Every trial of every line, by line in order of trial number."""
+    tasks = [
+        (setup, first, min(BATCH, options.trials - first))
+        for setup in options.setups
+        for first in range(0, options.trials, BATCH)
+    ]
+    total = len(options.setups) * options.trials
+    bar = progress.add_task("trials", total=total) if progress else None
+    results: dict[Setup, list[Result]] = {setup: [] for setup in options.setups}
+    done: queue.SimpleQueue[tuple[Setup, list[Result]] | BaseException] = queue.SimpleQueue()
+    jobs = max(1, min(options.jobs, len(tasks)))
+    with sigint_deferred() as interrupted:
+        with sigint_ignored():
+            pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
+        try:
+            for task in tasks:
+                pool.apply_async(_batch, task, callback=done.put, error_callback=done.put)
+            for _ in tasks:
+                while True:
+                    if interrupted.is_set():
+                        raise KeyboardInterrupt
+                    try:
+                        answer = done.get(timeout=0.25)
+                        break
+                    except queue.Empty:
+                        continue
+                if isinstance(answer, BaseException):
+                    raise answer
+                setup, batch = answer
+                results[setup].extend(batch)
+                if progress is not None and bar is not None:
+                    progress.advance(bar, len(batch))
+        except BaseException:
+            pool.terminate()
+            pool.join()
+            raise
+        pool.close()
+        pool.join()
+    for setup in options.setups:
+        results[setup].sort(key=lambda r: r.trial)
+    return results
+
+
+def describe(options: Options) -> str:
+    """The setup in one paragraph, the latency model included."""
+    s = options.setups[0]
+    lo, hi = s.latency_ms
+    features = [
+        "pre-vote" if s.prevote else "no pre-vote",
+        "check-quorum" if s.checkquorum else "no check-quorum",
+    ]
+    logs = "equal logs" if s.equal_logs else "logs of different lengths (2 of 4 followers can win)"
+    return (
+        f"Election time after a leader crash: {s.nodes} nodes, {options.trials} trials per "
+        f"range, seed {s.seed}. One-way latency uniform in {lo}-{hi} ms (a round trip, the "
+        f"broadcast time, of {2 * lo}-{2 * hi} ms). Timer rule {s.timer_rule}, "
+        f"{', '.join(features)}, {logs}; 1 ms timer resolution; heartbeats every half of the "
+        f"minimum timeout; the leader crashes at a uniformly random point of its heartbeat "
+        f"interval. Trials with no leader after {CAP_MS // 1000} s are capped there."
+    )
+
+
+def table(results: dict[Setup, list[Result]]) -> Table:
+    t = Table(
+        title="Time from the leader's crash to a new leader, in ms",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+    )
+    t.add_column("timeout", justify="right", no_wrap=True)
+    for name in ("trials", "min", "median", "mean", "p90", "p99", "max", "1st term", "capped"):
+        t.add_column(name, justify="right", no_wrap=True)
+    for setup, rs in results.items():
+        s = summarize(rs)
+        t.add_row(
+            setup.label(),
+            str(s.trials),
+            str(s.minimum),
+            f"{s.median:.0f}",
+            f"{s.mean:.0f}",
+            f"{s.p90:.0f}",
+            f"{s.p99:.0f}",
+            str(s.maximum),
+            f"{s.first_term:.0%}",
+            str(s.capped),
+        )
+    return t
+
+
+def plot(results: dict[Setup, list[Result]], width: int, height: int, log_x: bool) -> Text:
+    """The CDF of every line in one plot with a legend, like the paper's figure: x the time
+    from the crash to the new leader in ms, y the share of trials elected by then."""
+    plotext.clear_figure()
+    plotext.plot_size(width, height)
+    plotext.theme("clear")
+    for k, (setup, rs) in enumerate(results.items()):
+        xs, ys = cdf(rs)
+        plotext.plot(xs, ys, label=f"{setup.label()} ms", marker=MARKERS[k % len(MARKERS)])
+    if log_x:
+        plotext.xscale("log")
+    plotext.ylim(0, 1)
+    plotext.xlabel("time without leader (ms)" + (", log scale" if log_x else ""))
+    plotext.title("Share of trials with a new leader (CDF)")
+    return Text.from_ansi(plotext.build())
+
+
+def write_csv(path: Path, results: dict[Setup, list[Result]]) -> None:
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["timeout_ms", "trial", "elapsed_ms", "terms", "capped", "crash_offset_ms"])
+        for setup, rs in results.items():
+            for r in rs:
+                w.writerow(
+                    [setup.label(), r.trial, r.elapsed_ms, r.terms, r.capped, r.crash_offset_ms]
+                )
+
+
+def report(
+    options: Options, results: dict[Setup, list[Result]], wall_s: float
+) -> dict[str, object]:
+    return {
+        "setup": describe(options),
+        "wall_s": round(wall_s, 3),
+        "lines": [
+            {
+                "timeout_ms": list(setup.timeout_ms),
+                "summary": asdict(summarize(rs)),
+                "elapsed_ms": [r.elapsed_ms for r in rs],
+                "terms": [r.terms for r in rs],
+            }
+            for setup, rs in results.items()
+        ],
+    }
+
+
+def _unwritable(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        with path.open("a"):
+            pass
+    except OSError as e:
+        return f"cannot write {escape(str(path))}: {e.strerror}"
+    return None
+
+
+def election_time(options: Options) -> int:
+    for flag, path in (("--csv", options.csv_path), ("--json", options.json_path)):
+        problem = _unwritable(path)
+        if problem:
+            print(f"raftviz experiment: {flag}: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+    out = Console()
+    err = Console(stderr=True)
+    progress = Progress(
+        TextColumn("[bold]trials"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+    started = time.monotonic()
+    try:
+        with progress:
+            results = run_trials(options, progress)
+    except KeyboardInterrupt:
+        print("raftviz experiment: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    wall = time.monotonic() - started
+    out.print(Text(describe(options)))
+    out.print(table(results))
+    width = max(40, min(out.width, 160))
+    out.print(plot(results, width, 22, options.log_x))
+    out.print(
+        Text(f"{len(options.setups) * options.trials} trials in {wall:.1f} s ({options.jobs} jobs)")
+    )
+    if options.csv_path is not None:
+        write_csv(options.csv_path, results)
+    if options.json_path is not None:
+        options.json_path.write_text(json.dumps(report(options, results, wall), indent=2) + "\n")
+    return 0

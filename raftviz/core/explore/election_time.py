@@ -1,0 +1,257 @@
+"""Core room: the Raft paper's election-time experiment (section 9.3, Figure 16), as trials of
+the simulation.
+
+Each trial, as the paper sets it up: a cluster with a leader; the followers' logs of different
+lengths, so that some of them cannot win (each is cut off from the leader's appends for one more
+entry than the one before); the leader's regular, synchronized round of heartbeats, then its
+crash at a uniformly random point of its heartbeat interval (half the minimum election timeout);
+measured, the simulated time from the crash until a live node leads at a higher term, and how
+many terms that took.
+
+Everything a trial does is the simulation's own (a cluster line, `campaign`, `cut ... type=MsgApp`,
+`propose`, `crash`), so a trial is exactly a script: `script()` writes it, and `raftviz run`
+replays it. A trial is a pure function of its `Setup` and its number: its seed is derived from
+both by a string (never Python's hash), so the results of a run are the same whatever the
+number of processes that computed them and whatever the order.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Final
+
+from raftviz.core.raft.messages import MsgType, StateType
+from raftviz.core.sim.cluster import Cluster, Settings
+from raftviz.core.sim.events import MessageSent
+
+DEFAULT_RANGES: Final = ((150, 150), (150, 151), (150, 155), (150, 175), (150, 200), (150, 300))
+"""The paper's Figure 16 (top): election timeouts drawn from these ranges, in ms."""
+
+DEFAULT_LATENCY: Final = (6, 9)
+"""One-way latency in ms, uniform: a round trip to a follower (the broadcast time) of 12 to 18
+ms, 15 on average, as in the paper's setup."""
+
+CAP_MS: Final = 10_000
+"""A trial that has no new leader 10 simulated seconds after the crash stops there and counts
+as capped (with 150 ms timeouts that is dozens of failed elections)."""
+
+WRITES: Final = 3
+"""Entries the leader writes before it crashes, each reaching one follower fewer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """One line of the figure: everything a trial depends on but its number."""
+
+    timeout_ms: tuple[int, int]
+    nodes: int = 5
+    latency_ms: tuple[int, int] = DEFAULT_LATENCY
+    equal_logs: bool = False
+    timer_rule: str = "raft"
+    prevote: bool = False
+    checkquorum: bool = False
+    seed: int = 1
+
+    @property
+    def heartbeat_ms(self) -> int:
+        """The leader's heartbeat interval: half the minimum election timeout."""
+        return max(1, self.timeout_ms[0] // 2)
+
+    def label(self) -> str:
+        return f"{self.timeout_ms[0]}-{self.timeout_ms[1]}"
+
+    def settings(self, trial: int) -> Settings:
+        """The cluster of trial `trial`: 1 ms ticks, so timeouts are whole milliseconds."""
+        lo = self.timeout_ms[0]
+        return Settings(
+            nodes=self.nodes,
+            seed=trial_seed(self, trial),
+            prevote=self.prevote,
+            checkquorum=self.checkquorum,
+            election_tick=lo,
+            heartbeat_tick=self.heartbeat_ms,
+            tick_ms=1,
+            latency=self.latency_ms,
+            election_timeout_ms=self.timeout_ms,
+            timer_rule=self.timer_rule,
+        )
+
+
+def trial_seed(setup: Setup, trial: int) -> int:
+    """The cluster seed of one trial, from the run's seed, the line and the trial's number."""
+    name = f"election-time {setup.seed} {setup.label()} trial {trial}"
+    return random.Random(name).randrange(2**31)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One trial: `elapsed_ms` from the crash to the new leader, the `terms` it took (1: the
+    first election won), `capped` if no leader came within CAP_MS (elapsed is then CAP_MS)."""
+
+    trial: int
+    elapsed_ms: int
+    terms: int
+    capped: bool
+    crash_offset_ms: int
+
+
+class _Trial:
+    """A trial's cluster, driven a whole millisecond at a time (as a script's `run` does) so
+    that every action lands between two milliseconds, and each one written down as the script
+    command that does the same: `lines` replays the trial with `raftviz run`."""
+
+    def __init__(self, setup: Setup, trial: int) -> None:
+        self.cluster = Cluster(setup.settings(trial))
+        self.lines = [_cluster_line(setup, trial)]
+        self._acted_ms = 0
+
+    def act(self, command: str) -> None:
+        c = self.cluster
+        if c.time_ms > self._acted_ms:
+            self.lines.append(f"run {c.time_ms - self._acted_ms}ms")
+            self._acted_ms = c.time_ms
+        self.lines.append(command)
+
+    def run(self, ms: int) -> None:
+        self.cluster.advance_to(self.cluster.time_ms + ms)
+
+    def run_until(self, holds: Callable[[], bool], limit_ms: int) -> bool:
+        """Whole milliseconds until `holds()`, for at most `limit_ms`: whether it held."""
+        end = self.cluster.time_ms + limit_ms
+        while not holds():
+            if self.cluster.time_ms >= end:
+                return False
+            self.run(1)
+        return True
+
+
+def _cluster_line(setup: Setup, trial: int) -> str:
+    s = setup.settings(trial)
+    lo, hi = setup.timeout_ms
+    return (
+        f"cluster nodes={s.nodes} seed={s.seed} prevote={str(s.prevote).lower()}"
+        f" checkquorum={str(s.checkquorum).lower()} tick=1ms election-timeout={lo}-{hi}ms"
+        f" heartbeat-tick={s.heartbeat_tick} latency=({s.latency[0]}ms,{s.latency[1]}ms)"
+        f" timer-rule={s.timer_rule}"
+    )
+
+
+def _replicated(cluster: Cluster, upto: int) -> bool:
+    """Do nodes 2 to `upto` hold the last entry of node 1, the leader?"""
+    index = cluster.nodes[1].raw.raft.raft_log.last_index()
+    return all(
+        cluster.nodes[id].raw.raft.raft_log.last_index() >= index for id in range(2, upto + 1)
+    )
+
+
+def _leader_at_least(cluster: Cluster, term: int) -> int | None:
+    for node in cluster.nodes.values():
+        r = node.raw.raft
+        if node.alive and r.state == StateType.StateLeader and r.term >= term:
+            return node.id
+    return None
+
+
+def _trial(setup: Setup, trial: int) -> tuple[Result, list[str]]:
+    t = _Trial(setup, trial)
+    c = t.cluster
+    t.act("campaign 1")
+    c.campaign(1)
+    if not t.run_until(lambda: _leader_at_least(c, 1) == 1 and _replicated(c, setup.nodes), 1000):
+        raise RuntimeError(f"trial {trial}: node 1 was not elected (the setup is broken)")
+    followers = list(range(setup.nodes, 1, -1))  # the last ones get the fewest entries
+    for k in range(WRITES):
+        if not setup.equal_logs and k < len(followers) - 1:
+            t.act(f"cut 1>{followers[k]} type=MsgApp")
+            c.cut(1, followers[k], both=False, msg_type=str(MsgType.MsgApp))
+        t.act(f"propose 1 x={k}")
+        c.propose(1, f"x={k}")
+        # The entry reaches every follower not cut off yet before the next cut.
+        reached = setup.nodes if setup.equal_logs else max(2, setup.nodes - 1 - k)
+        if not t.run_until(partial(_replicated, c, reached), 1000):
+            raise RuntimeError(f"trial {trial}: entry {k + 2} was not replicated")
+    # The leader's next regular round of heartbeats, then its crash somewhere in the interval
+    # before the round after.
+    c.drain()
+
+    def beat_sent() -> bool:
+        return any(
+            isinstance(e, MessageSent) and e.msg.type == MsgType.MsgHeartbeat for e in c.drain()
+        )
+
+    if not t.run_until(beat_sent, 2 * setup.heartbeat_ms + 1):
+        raise RuntimeError(f"trial {trial}: the leader sent no heartbeat")
+    offset = random.Random(f"crash {c.settings.seed}").randrange(setup.heartbeat_ms)
+    t.run(offset)
+    old_term = c.nodes[1].raw.raft.term
+    t.act("crash 1")
+    c.crash(1)
+    crashed_at = c.time_ms
+    t.act(f"run until leader term>={old_term + 1} timeout={CAP_MS // 1000}s")
+    found = t.run_until(lambda: _leader_at_least(c, old_term + 1) is not None, CAP_MS)
+    leader = _leader_at_least(c, old_term + 1)
+    if not found or leader is None:
+        return Result(trial, CAP_MS, 0, True, offset), t.lines
+    terms = c.nodes[leader].raw.raft.term - old_term
+    return Result(trial, c.time_ms - crashed_at, terms, False, offset), t.lines
+
+
+def run_trial(setup: Setup, trial: int) -> Result:
+    """One trial (see the module's docstring)."""
+    return _trial(setup, trial)[0]
+
+
+def script(setup: Setup, trial: int) -> list[str]:
+    """The script that replays trial `trial`: `raftviz run` ends it at the same new leader."""
+    return _trial(setup, trial)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A line's figures, in ms."""
+
+    trials: int
+    minimum: int
+    median: float
+    mean: float
+    p90: float
+    p99: float
+    maximum: int
+    first_term: float  # share of the trials won at the first election
+    capped: int
+
+
+def percentile(sorted_values: list[int], p: float) -> float:
+    """The p-th percentile (0-100) of already sorted values, interpolated between ranks."""
+    if len(sorted_values) == 1:
+        return float(sorted_values[0])
+    rank = (len(sorted_values) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+
+
+def summarize(results: list[Result]) -> Summary:
+    times = sorted(r.elapsed_ms for r in results)
+    return Summary(
+        trials=len(results),
+        minimum=times[0],
+        median=percentile(times, 50),
+        mean=statistics.fmean(times),
+        p90=percentile(times, 90),
+        p99=percentile(times, 99),
+        maximum=times[-1],
+        first_term=sum(1 for r in results if r.terms == 1) / len(results),
+        capped=sum(1 for r in results if r.capped),
+    )
+
+
+def cdf(results: list[Result]) -> tuple[list[int], list[float]]:
+    """The cumulative distribution of election times: x in ms, y the share elected by x."""
+    times = sorted(r.elapsed_ms for r in results)
+    n = len(times)
+    return times, [(i + 1) / n for i in range(n)]

@@ -1,0 +1,175 @@
+"""The election-time experiment: one trial checked by hand, its script replayed, its summary
+figures, and its command line (determinism across --jobs, the plot at 80x24, bad input)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from raftviz.commands.experiment import Options, plot, run_trials, table
+from raftviz.commands.run import run_script
+from raftviz.core.explore.election_time import (
+    Result,
+    Setup,
+    percentile,
+    run_trial,
+    script,
+    summarize,
+)
+from raftviz.core.script.executor import Executor
+from raftviz.core.script.parse import CrashCmd, parse_script
+
+LATENCY = 5
+TINY = Setup((150, 300), nodes=3, latency_ms=(LATENCY, LATENCY), equal_logs=True)
+
+
+def _before_the_crash(setup: Setup, trial: int) -> Executor:
+    """The trial's own script, run up to (not including) the leader's crash."""
+    parsed = parse_script("\n".join(script(setup, trial)), "trial.raft")
+    executor = Executor(parsed.cluster)
+    for numbered in parsed.commands:
+        if isinstance(numbered.command, CrashCmd):
+            break
+        executor.run(numbered.command, numbered.line)
+    return executor
+
+
+@pytest.mark.parametrize("trial", [1, 2, 3, 4, 5])
+def test_a_trial_measures_the_first_timer_to_fire_plus_one_round_trip(trial: int) -> None:
+    """By hand: with 3 nodes, equal logs and a fixed latency L, the first follower whose
+    timer fires after the crash wins at once, one round trip (2L) later, unless the other
+    fires before its vote request arrives. A timer fires after its timeout minus what has
+    elapsed, or, when the leader's last heartbeat is still on its way (the crash came less
+    than L after it), after the heartbeat's arrival and a whole timeout."""
+    # In trial 4 the last heartbeat is under way at the crash. (In trial 0 both timers fire
+    # within L of each other: not the simple case.)
+    result = run_trial(TINY, trial)
+    cluster = _before_the_crash(TINY, trial).cluster
+    beats = {
+        f.msg.to: f.deliver_ms - cluster.time_ms
+        for f in cluster.flights.values()
+        if str(f.msg.type) == "MsgHeartbeat"
+    }
+    assert (trial_offset := result.crash_offset_ms) >= LATENCY or beats, "a heartbeat is due"
+    fires = sorted(
+        beats[id] + node.raw.raft.randomized_election_timeout
+        if id in beats
+        else node.raw.raft.randomized_election_timeout - node.raw.raft.election_elapsed
+        for id, node in cluster.nodes.items()
+        if id != 1
+    )
+    assert trial_offset < LATENCY or not beats
+    assert fires[1] - fires[0] > LATENCY  # the simple case
+    # (A tick in the very millisecond a heartbeat lands may run after it, and count: 1 ms less.)
+    assert result.elapsed_ms in (fires[0] + 2 * LATENCY, fires[0] + 2 * LATENCY - 1)
+    assert (result.terms, result.capped) == (1, False)
+
+
+def test_a_trial_s_script_replays_to_the_same_new_leader(tmp_path: Path) -> None:
+    setup = Setup((150, 175))
+    result = run_trial(setup, 3)
+    lines = script(setup, 3)
+    assert lines[-2:] == ["crash 1", "run until leader term>=2 timeout=10s"]
+    path = tmp_path / "trial.raft"
+    path.write_text("\n".join(lines) + "\n")
+    out = io.StringIO()
+    assert run_script(str(path), as_json=True, seed=None, out=out) == 0
+    report = json.loads(out.getvalue())
+    crashed = sum(
+        int(line[4:-2]) for line in lines if line.startswith("run ") and "until" not in line
+    )
+    assert report["time_ms"] == crashed + result.elapsed_ms
+    assert report["leader"] != 1
+    assert report["nodes"][report["leader"] - 1]["term"] == 1 + result.terms
+
+
+def test_logs_of_different_lengths_leave_two_followers_unable_to_win() -> None:
+    cluster = _before_the_crash(Setup((150, 300)), 0).cluster
+    lasts = {id: node.raw.raft.raft_log.last_index() for id, node in cluster.nodes.items()}
+    assert lasts == {1: 4, 2: 4, 3: 3, 4: 2, 5: 1}  # the empty entry, then x=0, x=1, x=2
+
+
+def test_the_summary_s_figures() -> None:
+    results = [Result(k, ms, 1 + (k % 2), False, 0) for k, ms in enumerate([300, 100, 200, 400])]
+    s = summarize([*results, Result(4, 10_000, 0, True, 0)])
+    assert (s.trials, s.minimum, s.median, s.maximum, s.capped) == (5, 100, 300.0, 10_000, 1)
+    assert s.mean == pytest.approx(2200)
+    assert s.first_term == pytest.approx(0.4)
+    assert percentile([10, 20, 30, 40], 50) == 25
+    assert percentile([7], 99) == 7
+
+
+def test_results_are_the_same_whatever_the_number_of_jobs() -> None:
+    setups = (Setup((150, 155)), Setup((150, 300)))
+    one = run_trials(Options(setups, 30, jobs=1))
+    two = run_trials(Options(setups, 30, jobs=2))
+    assert one == two
+    assert [r.trial for r in one[setups[0]]] == list(range(30))
+
+
+def test_the_table_and_the_plot_render_at_80x24() -> None:
+    setups = (Setup((150, 151)), Setup((150, 300)))
+    results = {s: [run_trial(s, k) for k in range(15)] for s in setups}
+    console = Console(width=80, height=24, record=True, color_system=None, file=io.StringIO())
+    console.print(table(results))
+    console.print(plot(results, 80, 22, log_x=True))
+    text = console.export_text()
+    lines = text.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert "150-151" in text and "capped" in text  # the table, whole at 80 columns
+    assert "150-300 ms" in text  # the legend
+    assert "log scale" in text
+    assert len([line for line in lines if "┤" in line]) >= 4  # the y axis' ticks
+
+
+def _experiment(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "raftviz", "experiment", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["--timeouts", "300-150"], "argument --timeouts: 300-150: MIN must be at least 2"),
+        (["--timeouts", "150"], "argument --timeouts: must be MIN-MAX in whole ms"),
+        (["--trials", "0"], "argument --trials: must be a whole number from 1 to 1000000, got 0"),
+        (["--jobs", "0"], "argument --jobs: must be a whole number from 1 to 256, got 0"),
+        (["--latency", "9-6"], "argument --latency: 9-6: MIN must be at least 0"),
+        (["--csv", "/nonexistent/x.csv"], "--csv: cannot write /nonexistent/x.csv"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], problem: str) -> None:
+    result = _experiment("election-time", "--trials", "1", *args)
+    assert result.returncode == 2, result.stderr
+    assert problem in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_the_command_prints_the_table_and_the_plot_and_writes_its_files(tmp_path: Path) -> None:
+    csv_path, json_path = tmp_path / "t.csv", tmp_path / "t.json"
+    result = _experiment(
+        "election-time", "--trials", "10", "--timeouts", "150-200,150-300",
+        "--jobs", "2", "--csv", str(csv_path), "--json", str(json_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "One-way latency uniform in 6-9 ms" in result.stdout
+    assert "150-200" in result.stdout and "CDF" in result.stdout
+    rows = csv_path.read_text().splitlines()
+    assert rows[0] == "timeout_ms,trial,elapsed_ms,terms,capped,crash_offset_ms"
+    assert len(rows) == 21
+    report = json.loads(json_path.read_text())
+    assert [line["timeout_ms"] for line in report["lines"]] == [[150, 200], [150, 300]]
+    assert report["lines"][1]["elapsed_ms"] == [
+        run_trial(Setup((150, 300)), k).elapsed_ms for k in range(10)
+    ]
