@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -61,6 +62,10 @@ from raftviz.widgets.cluster_map import ClusterMap, DropMark
 from raftviz.widgets.code_pane import CodePane, moment_stories
 from raftviz.widgets.command_palette import SafeCommandPalette
 from raftviz.widgets.event_log import STORY, EventLog, LogView
+from raftviz.widgets.experiment import ExperimentScreen
+
+if TYPE_CHECKING:
+    from raftviz.commands.experiment import Options as ExperimentOptions
 from raftviz.widgets.flight_table import FlightTable
 from raftviz.widgets.footer import KeyFooter
 from raftviz.widgets.help import HelpScreen
@@ -83,6 +88,10 @@ __all__ = [
     "SimulationFailed",
     "partition_command",
 ]
+
+EXPERIMENT_TRIALS = 200
+"""Trials per timeout range of the election-time experiment run from the palette: 1200 in
+all, about ten seconds on one core; the command line's default, 1000, is for the record."""
 
 MAX_CARRIED_EVENTS = 2000
 """Events a coalesced `ClusterUpdated` carries at most (the event log keeps as many)."""
@@ -925,6 +934,47 @@ class RaftvizApp(App[int]):
         main = self._main()
         return main is not None and main.has_class("-presentation")
 
+    def action_experiment(self) -> None:
+        """The Raft paper's election-time experiment (Figure 16), beside the live cluster:
+        fewer trials than the command's default so that it is done in seconds, run by worker
+        processes on every core but one, so that the live cluster keeps its pace."""
+        from raftviz.commands.experiment import Options, describe
+        from raftviz.core.explore.election_time import DEFAULT_RANGES, Setup
+
+        jobs = max(1, len(os.sched_getaffinity(0)) - 1)
+        options = Options(tuple(Setup(r) for r in DEFAULT_RANGES), EXPERIMENT_TRIALS, jobs)
+        stop = threading.Event()
+        screen = ExperimentScreen(
+            "The election-time experiment (the Raft paper's Figure 16)",
+            describe(options),
+            len(options.setups) * options.trials,
+            stop.set,
+        )
+        self.push_screen(screen)
+        self.run_worker(
+            partial(self._run_experiment, options, screen, stop), thread=True, group="experiment"
+        )
+
+    def _run_experiment(
+        self, options: ExperimentOptions, screen: ExperimentScreen, stop: threading.Event
+    ) -> None:
+        """In a worker thread: the trials, then the figure for the screen."""
+        from raftviz.commands.experiment import figure, run_trials
+
+        started = time.monotonic()
+        try:
+            results = run_trials(options, lambda n: self.call_from_thread(screen.advance, n), stop)
+        except KeyboardInterrupt:
+            return  # the screen was closed
+        except Exception as e:  # a worker died: say so on the screen, keep the app
+            if not stop.is_set():
+                self.call_from_thread(screen.failed, f"The experiment failed: {e}")
+            return
+        wall = time.monotonic() - started
+        done = f"{len(options.setups) * options.trials} trials in {wall:.1f} s"
+        if not stop.is_set():
+            self.call_from_thread(screen.show, partial(figure, results), done)
+
     def action_narration_history(self) -> None:
         """Every narration line and note so far, in a screen of its own."""
         main = self._main()
@@ -1283,6 +1333,12 @@ class RaftvizApp(App[int]):
                 partial(self.play_scenario, scenario.name),
                 discover=False,
             )
+        yield SystemCommand(
+            "Run the election-time experiment",
+            f"the Raft paper's Figure 16: {EXPERIMENT_TRIALS} elections after a leader crash per "
+            "timeout range, as a plot and a table beside the cluster",
+            self.action_experiment,
+        )
         yield SystemCommand(
             "Narration history",
             "every line the lecture said so far, with its notes, in a screen of its own",

@@ -13,13 +13,18 @@ import json
 import multiprocessing
 import queue
 import sys
+import threading
 import time
+from collections.abc import Callable
+from contextlib import redirect_stderr
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import plotext
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -60,48 +65,69 @@ def _batch(setup: Setup, first: int, count: int) -> tuple[Setup, list[Result]]:
     return setup, [run_trial(setup, first + k) for k in range(count)]
 
 
-def run_trials(options: Options, progress: Progress | None = None) -> dict[Setup, list[Result]]:
-    """Every trial of every line, by line in order of trial number."""
+def run_trials(
+    options: Options,
+    advance: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
+) -> dict[Setup, list[Result]]:
+    """Every trial of every line, by line in order of trial number. `advance(n)` is told of
+    each batch of n trials done; once `stop` is set, the workers are stopped and
+    KeyboardInterrupt raised (Ctrl-C on the command line, a closed screen in the TUI)."""
     tasks = [
         (setup, first, min(BATCH, options.trials - first))
         for setup in options.setups
         for first in range(0, options.trials, BATCH)
     ]
-    total = len(options.setups) * options.trials
-    bar = progress.add_task("trials", total=total) if progress else None
     results: dict[Setup, list[Result]] = {setup: [] for setup in options.setups}
     done: queue.SimpleQueue[tuple[Setup, list[Result]] | BaseException] = queue.SimpleQueue()
     jobs = max(1, min(options.jobs, len(tasks)))
-    with sigint_deferred() as interrupted:
-        with sigint_ignored():
-            pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
-        try:
-            for task in tasks:
-                pool.apply_async(_batch, task, callback=done.put, error_callback=done.put)
-            for _ in tasks:
-                while True:
-                    if interrupted.is_set():
-                        raise KeyboardInterrupt
-                    try:
-                        answer = done.get(timeout=0.25)
-                        break
-                    except queue.Empty:
-                        continue
-                if isinstance(answer, BaseException):
-                    raise answer
-                setup, batch = answer
-                results[setup].extend(batch)
-                if progress is not None and bar is not None:
-                    progress.advance(bar, len(batch))
-        except BaseException:
-            pool.terminate()
-            pool.join()
-            raise
-        pool.close()
+    pool = _start_pool(jobs)
+    try:
+        for task in tasks:
+            pool.apply_async(_batch, task, callback=done.put, error_callback=done.put)
+        for _ in tasks:
+            answer = _next(done, stop)
+            if isinstance(answer, BaseException):
+                raise answer
+            setup, batch = answer
+            results[setup].extend(batch)
+            if advance is not None:
+                advance(len(batch))
+    except BaseException:
+        pool.terminate()
         pool.join()
+        raise
+    pool.close()
+    pool.join()
     for setup in options.setups:
         results[setup].sort(key=lambda r: r.trial)
     return results
+
+
+def _start_pool(jobs: int) -> Any:
+    """Worker processes that ignore Ctrl-C. From the command line (the main thread) they start
+    with it ignored already; from the TUI's worker thread, the real stderr is lent to
+    multiprocessing while it starts them (Textual replaces sys.stderr by an object without a
+    file descriptor, which the resource tracker it starts would be handed)."""
+    if threading.current_thread() is threading.main_thread():
+        with sigint_ignored():
+            return multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
+    with redirect_stderr(sys.__stderr__):
+        return multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
+
+
+def _next(
+    done: queue.SimpleQueue[tuple[Setup, list[Result]] | BaseException],
+    stop: threading.Event | None,
+) -> tuple[Setup, list[Result]] | BaseException:
+    """The next batch done, looking at `stop` four times a second meanwhile."""
+    while True:
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt
+        try:
+            return done.get(timeout=0.25)
+        except queue.Empty:
+            continue
 
 
 def describe(options: Options) -> str:
@@ -168,6 +194,11 @@ def plot(results: dict[Setup, list[Result]], width: int, height: int, log_x: boo
     return Text.from_ansi(plotext.build())
 
 
+def figure(results: dict[Setup, list[Result]], width: int, log_x: bool = True) -> Group:
+    """The plot above the table, `width` columns wide: what the TUI's screen shows."""
+    return Group(plot(results, width, 20, log_x), table(results))
+
+
 def write_csv(path: Path, results: dict[Setup, list[Result]]) -> None:
     with path.open("w", newline="") as f:
         w = csv.writer(f)
@@ -228,8 +259,9 @@ def election_time(options: Options) -> int:
     )
     started = time.monotonic()
     try:
-        with progress:
-            results = run_trials(options, progress)
+        with progress, sigint_deferred() as interrupted:
+            bar = progress.add_task("trials", total=len(options.setups) * options.trials)
+            results = run_trials(options, partial(progress.advance, bar), interrupted)
     except KeyboardInterrupt:
         print("raftviz experiment: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
