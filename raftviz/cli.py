@@ -229,18 +229,28 @@ def _build_parser() -> _Parser:
         default="150-150,150-151,150-155,150-175,150-200,150-300",
         help="election timeout ranges in ms, MIN-MAX separated by commas "
         "(default: the paper's 150-150,150-151,150-155,150-175,150-200,150-300)",
+        metavar="MIN-MAX,...",
     )
     experiment.add_argument(
-        "--trials", type=_whole(1, 1_000_000), default=1000, help="trials per range (1000)"
+        "--trials",
+        type=_whole(1, 1_000_000),
+        default=1000,
+        help="trials per range (1000)",
+        metavar="N",
     )
     experiment.add_argument(
-        "--nodes", type=_whole(3, 9), default=5, help="cluster size, 3 to 9 (5)"
+        "--nodes",
+        type=_whole(3, 9),
+        default=5,
+        help="cluster size, 3 to 9 (5)",
+        metavar="N",
     )
     experiment.add_argument(
         "--latency",
         type=_latency_range,
         default=(6, 9),
         help="one-way message latency MIN-MAX in ms, uniform (default 6-9: a 15 ms broadcast)",
+        metavar="MIN-MAX",
     )
     experiment.add_argument(
         "--equal-logs", action="store_true", help="every follower gets every entry"
@@ -259,10 +269,15 @@ def _build_parser() -> _Parser:
         type=_whole(1, MAX_JOBS),
         default=_cores(),
         help=f"worker processes (default: every core, {_cores()} here)",
+        metavar="J",
     )
-    experiment.add_argument("--seed", type=_seed, default=1, help="the run's seed (1)")
-    experiment.add_argument("--csv", type=Path, help="write every trial to this CSV file")
-    experiment.add_argument("--json", type=Path, help="write the report to this JSON file")
+    experiment.add_argument("--seed", type=_seed, default=1, metavar="S", help="the run's seed (1)")
+    experiment.add_argument(
+        "--csv", type=Path, metavar="FILE", help="write every trial to this CSV file"
+    )
+    experiment.add_argument(
+        "--json", type=Path, metavar="FILE", help="write the report to this JSON file"
+    )
     experiment.add_argument("--log", action="store_true", help="log scale for the time axis")
     experiment.set_defaults(parser=experiment)
 
