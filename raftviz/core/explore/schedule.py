@@ -296,5 +296,12 @@ def generate(seed: int, cluster: ClusterCmd) -> Schedule:
     commands.append(HealCmd())
     commands.append(SetCmd(loss=cluster.loss, dup=cluster.dup, latency_ms=cluster.latency_ms))
     commands.extend(RestartCmd(node) for node in sorted(world.crashed))
+    if COMMIT_OLD_TERMS in cluster.unsafe:
+        # Its leaders append no empty entry, so they bring the others' logs in line only once
+        # a client writes: without this write, every seed whose logs differ at the end would
+        # be a liveness failure of the variant, not of the storm.
+        world.writes += 1
+        commands.append(RunUntilCmd(Condition((HasLeader(),)), CONVERGENCE_BOUND_MS))
+        commands.append(ProposeCmd(f"k{world.writes}={world.writes}"))
     commands.append(RECOVERY)
     return Schedule(replace(cluster, seed=seed), tuple(commands))
