@@ -8,6 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum, IntEnum
+from typing import TypeVar, dataclass_transform
+
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True)
+def hot_value(cls: type[_T]) -> type[_T]:
+    """A slotted dataclass that is frozen for the type checker but not at run time.
+
+    A frozen dataclass's `__init__` sets every field through `object.__setattr__`: building a
+    Message cost 1.4 us against 0.4 us for a plain slotted one, and `bench core` builds one per
+    message stepped (about 18% of its profile). mypy still refuses any assignment to a field
+    (`frozen_default`), so the values stay immutable in every checked module; they hash by
+    value, as frozen ones do.
+    """
+    return dataclass(slots=True, unsafe_hash=True)(cls)
+
 
 NONE = 0
 """The id meaning 'no node': no vote cast, no leader known."""
@@ -91,7 +108,7 @@ class EntryType(IntEnum):
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@hot_value
 class Entry:
     term: int
     index: int
@@ -102,7 +119,7 @@ class Entry:
         return self  # immutable: snapshots of the simulation share entries
 
 
-@dataclass(frozen=True, slots=True)
+@hot_value
 class Message:
     """One Raft message. `frm` because `from` is a keyword; field meanings follow etcd's."""
 
