@@ -19,7 +19,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
 
 from raftviz.core.raft import codepath
 from raftviz.core.raft.decision import (
@@ -308,15 +307,44 @@ class Raft:
 
     # ------------------------------------------------------------------ sending
 
-    def send(self, type: MsgType, to: int, term: int = 0, **fields: Any) -> None:
+    def send(
+        self,
+        type: MsgType,
+        to: int,
+        term: int = 0,
+        *,
+        index: int = 0,
+        log_term: int = 0,
+        entries: tuple[Entry, ...] = (),
+        commit: int = 0,
+        reject: bool = False,
+        reject_hint: int = 0,
+        context: str = "",
+    ) -> None:
         """Queue a message from this node, stamping its term the way etcd's `send` does.
 
         Votes and vote responses carry an explicit term (a pre-vote asks for a future one);
         proposals travel with term 0; everything else carries the node's current term.
+        Message's fields are spelled out, not passed on as **fields: a dict packed and
+        unpacked per message costs as much as building the message.
         """
         if not term and type not in _UNSTAMPED:
             term = self.term
-        self._route(Message(type, to, self.id, term, **fields))
+        self._route(
+            Message(
+                type,
+                to,
+                self.id,
+                term,
+                log_term,
+                index,
+                entries,
+                commit,
+                reject,
+                reject_hint,
+                context,
+            )
+        )
 
     def _forward(self, m: Message, to: int) -> None:
         """Pass a local request on to the leader (a proposal keeps term 0)."""
