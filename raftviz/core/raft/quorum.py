@@ -38,5 +38,5 @@ def committed_index(voters: Collection[int], acked: Mapping[int, int]) -> int:
     if n == 0:
         # An empty configuration commits everything, so joint configurations compose.
         return 2**63 - 1
-    indexes = sorted(acked.get(v, 0) for v in voters)
+    indexes = sorted([acked.get(v, 0) for v in voters])  # a list sorts faster than a generator
     return indexes[n - (n // 2 + 1)]
