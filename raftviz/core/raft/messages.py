@@ -171,7 +171,7 @@ class Message:
         return self  # immutable: snapshots of the simulation share messages
 
 
-@dataclass(frozen=True, slots=True)
+@hot_value
 class HardState:
     """What a node must persist before it may send the messages that depend on it."""
 
