@@ -189,7 +189,8 @@ class ProgressTracker:
         return sorted(self.progress)
 
     def committed(self) -> int:
-        return committed_index(self.voters, {v: p.match for v, p in self.progress.items()})
+        progress = self.progress
+        return committed_index([progress[v].match if v in progress else 0 for v in self.voters])
 
     def quorum_active(self) -> bool:
         active = {v: p.recent_active for v, p in self.progress.items() if not p.is_learner}
