@@ -368,14 +368,16 @@ class Raft:
         log = self.raft_log
         prev_index = pr.next - 1
         try:
+            ents: list[Entry] = []
+            if pr.state != StateReplicate or not pr.inflights.full():
+                ents = log.entries_from(pr.next)
+            if not ents and not send_if_empty:
+                # Before the term lookup, as in etcd (which only checks the lookup's error
+                # later): a leader asks after every acknowledgement, mostly with nothing new.
+                return False
             prev_term = log.term(prev_index)
         except LogUnavailable:
             # Compacted logs (and so snapshots) are out of scope: nothing to send.
-            return False
-        ents: list[Entry] = []
-        if pr.state != StateReplicate or not pr.inflights.full():
-            ents = log.entries_from(pr.next)
-        if not ents and not send_if_empty:
             return False
         commit = log.committed
         self.send(
