@@ -194,7 +194,13 @@ class RaftLog:
     # ------------------------------------------------------------------ reading entries
 
     def entries_from(self, lo: int) -> list[Entry]:
-        """Every entry from `lo` to the end of the log."""
+        """Every entry from `lo` to the end of the log.
+
+        A leader asks this for every append it sends, nearly always for entries of the unstable
+        tail only (or none): that case is answered first, without slice()'s bounds checks."""
+        unstable = self.unstable
+        if lo >= unstable.offset:
+            return unstable.entries[lo - unstable.offset :]
         return self.slice(lo, self.last_index() + 1)
 
     def slice(self, lo: int, hi: int) -> list[Entry]:
@@ -217,13 +223,15 @@ class RaftLog:
 
     def find_conflict(self, ents: Sequence[Entry]) -> int:
         """Index of the first entry that does not match our log, or 0 if all match."""
+        last = self.last_index()
         for e in ents:
+            if e.index > last:
+                return e.index  # a new entry (the common case: no lookup, no exception)
             if not self.match_term(e.index, e.term):
-                if e.index <= self.last_index():
-                    self.log(
-                        f"found conflict at index {e.index} [existing term: "
-                        f"{self.term_or_zero(e.index)}, conflicting term: {e.term}]"
-                    )
+                self.log(
+                    f"found conflict at index {e.index} [existing term: "
+                    f"{self.term_or_zero(e.index)}, conflicting term: {e.term}]"
+                )
                 return e.index
         return 0
 

@@ -8,6 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum, IntEnum
+from typing import TypeVar, dataclass_transform
+
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True)
+def hot_value(cls: type[_T]) -> type[_T]:
+    """A slotted dataclass that is frozen for the type checker but not at run time.
+
+    A frozen dataclass's `__init__` sets every field through `object.__setattr__`: building a
+    Message cost 1.4 us against 0.4 us for a plain slotted one, and `bench core` builds one per
+    message stepped (about 18% of its profile). mypy still refuses any assignment to a field
+    (`frozen_default`), so the values stay immutable in every checked module; they hash by
+    value, as frozen ones do.
+    """
+    return dataclass(slots=True, unsafe_hash=True)(cls)
+
 
 NONE = 0
 """The id meaning 'no node': no vote cast, no leader known."""
@@ -43,6 +60,31 @@ class MsgType(IntEnum):
 
     def __str__(self) -> str:
         return self.name
+
+
+# etcd's Go names message types as package constants (pb.MsgApp), and so does the core: reading
+# a module constant takes a tenth of the time of reading an enum member through its class
+# (0.1 us in Python 3.11), and Step compares a message's type several times per message.
+MsgHup = MsgType.MsgHup
+MsgBeat = MsgType.MsgBeat
+MsgProp = MsgType.MsgProp
+MsgApp = MsgType.MsgApp
+MsgAppResp = MsgType.MsgAppResp
+MsgVote = MsgType.MsgVote
+MsgVoteResp = MsgType.MsgVoteResp
+MsgSnap = MsgType.MsgSnap
+MsgHeartbeat = MsgType.MsgHeartbeat
+MsgHeartbeatResp = MsgType.MsgHeartbeatResp
+MsgUnreachable = MsgType.MsgUnreachable
+MsgSnapStatus = MsgType.MsgSnapStatus
+MsgCheckQuorum = MsgType.MsgCheckQuorum
+MsgTransferLeader = MsgType.MsgTransferLeader
+MsgTimeoutNow = MsgType.MsgTimeoutNow
+MsgReadIndex = MsgType.MsgReadIndex
+MsgReadIndexResp = MsgType.MsgReadIndexResp
+MsgPreVote = MsgType.MsgPreVote
+MsgPreVoteResp = MsgType.MsgPreVoteResp
+MsgForgetLeader = MsgType.MsgForgetLeader
 
 
 LOCAL_MESSAGES = frozenset(
@@ -82,6 +124,13 @@ class StateType(Enum):
         return self.name
 
 
+# The roles, as etcd's package constants (see the message types above).
+StateFollower = StateType.StateFollower
+StateCandidate = StateType.StateCandidate
+StateLeader = StateType.StateLeader
+StatePreCandidate = StateType.StatePreCandidate
+
+
 class EntryType(IntEnum):
     EntryNormal = 0
     EntryConfChange = 1
@@ -91,7 +140,7 @@ class EntryType(IntEnum):
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@hot_value
 class Entry:
     term: int
     index: int
@@ -102,7 +151,7 @@ class Entry:
         return self  # immutable: snapshots of the simulation share entries
 
 
-@dataclass(frozen=True, slots=True)
+@hot_value
 class Message:
     """One Raft message. `frm` because `from` is a keyword; field meanings follow etcd's."""
 
@@ -122,7 +171,7 @@ class Message:
         return self  # immutable: snapshots of the simulation share messages
 
 
-@dataclass(frozen=True, slots=True)
+@hot_value
 class HardState:
     """What a node must persist before it may send the messages that depend on it."""
 

@@ -19,7 +19,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
 
 from raftviz.core.raft import codepath
 from raftviz.core.raft.decision import (
@@ -55,13 +54,39 @@ from raftviz.core.raft.messages import (
     Entry,
     HardState,
     Message,
+    MsgApp,
+    MsgAppResp,
+    MsgBeat,
+    MsgCheckQuorum,
+    MsgForgetLeader,
+    MsgHeartbeat,
+    MsgHeartbeatResp,
+    MsgHup,
+    MsgPreVote,
+    MsgPreVoteResp,
+    MsgProp,
+    MsgReadIndex,
+    MsgSnap,
+    MsgTimeoutNow,
+    MsgTransferLeader,
     MsgType,
+    MsgUnreachable,
+    MsgVote,
+    MsgVoteResp,
     SoftState,
-    StateType,
+    StateCandidate,
+    StateFollower,
+    StateLeader,
+    StatePreCandidate,
     vote_response_type,
 )
 from raftviz.core.raft.quorum import VoteResult
-from raftviz.core.raft.tracker import Progress, ProgressState, ProgressTracker
+from raftviz.core.raft.tracker import (
+    Progress,
+    ProgressTracker,
+    StateProbe,
+    StateReplicate,
+)
 from raftviz.core.raft.unsafe import (
     ACCEPT_STALE_LEADER,
     COMMIT_OLD_TERMS,
@@ -70,10 +95,9 @@ from raftviz.core.raft.unsafe import (
     UNSAFE,
 )
 
-M = MsgType
-_UNSTAMPED = frozenset({M.MsgProp, M.MsgReadIndex})
+_UNSTAMPED = frozenset({MsgProp, MsgReadIndex})
 """Local requests, which travel with term 0 even when forwarded to the leader."""
-_AFTER_APPEND = frozenset({M.MsgAppResp, M.MsgVoteResp, M.MsgPreVoteResp})
+_AFTER_APPEND = frozenset({MsgAppResp, MsgVoteResp, MsgPreVoteResp})
 """Responses that may only leave once the state they answer for is persisted."""
 LogSink = Callable[[LogLine | Decision], None]
 """Receives a node's log lines, and its decision records when it was built with `stories`."""
@@ -176,7 +200,7 @@ class Raft:
         self.term = 0
         self.vote = NONE
         self.lead = NONE
-        self.state = StateType.StateFollower
+        self.state = StateFollower
         self.lead_transferee = NONE
         self.election_elapsed = 0
         self.heartbeat_elapsed = 0
@@ -283,15 +307,44 @@ class Raft:
 
     # ------------------------------------------------------------------ sending
 
-    def send(self, type: MsgType, to: int, term: int = 0, **fields: Any) -> None:
+    def send(
+        self,
+        type: MsgType,
+        to: int,
+        term: int = 0,
+        *,
+        index: int = 0,
+        log_term: int = 0,
+        entries: tuple[Entry, ...] = (),
+        commit: int = 0,
+        reject: bool = False,
+        reject_hint: int = 0,
+        context: str = "",
+    ) -> None:
         """Queue a message from this node, stamping its term the way etcd's `send` does.
 
         Votes and vote responses carry an explicit term (a pre-vote asks for a future one);
         proposals travel with term 0; everything else carries the node's current term.
+        Message's fields are spelled out, not passed on as **fields: a dict packed and
+        unpacked per message costs as much as building the message.
         """
         if not term and type not in _UNSTAMPED:
             term = self.term
-        self._route(Message(type, to, self.id, term, **fields))
+        self._route(
+            Message(
+                type,
+                to,
+                self.id,
+                term,
+                log_term,
+                index,
+                entries,
+                commit,
+                reject,
+                reject_hint,
+                context,
+            )
+        )
 
     def _forward(self, m: Message, to: int) -> None:
         """Pass a local request on to the leader (a proposal keeps term 0)."""
@@ -315,18 +368,20 @@ class Raft:
         log = self.raft_log
         prev_index = pr.next - 1
         try:
+            ents: list[Entry] = []
+            if pr.state != StateReplicate or not pr.inflights.full():
+                ents = log.entries_from(pr.next)
+            if not ents and not send_if_empty:
+                # Before the term lookup, as in etcd (which only checks the lookup's error
+                # later): a leader asks after every acknowledgement, mostly with nothing new.
+                return False
             prev_term = log.term(prev_index)
         except LogUnavailable:
             # Compacted logs (and so snapshots) are out of scope: nothing to send.
             return False
-        ents: list[Entry] = []
-        if pr.state != ProgressState.StateReplicate or not pr.inflights.full():
-            ents = log.entries_from(pr.next)
-        if not ents and not send_if_empty:
-            return False
         commit = log.committed
         self.send(
-            M.MsgApp, to, index=prev_index, log_term=prev_term, entries=tuple(ents), commit=commit
+            MsgApp, to, index=prev_index, log_term=prev_term, entries=tuple(ents), commit=commit
         )
         if ents and self.tell is not None:
             path = codepath.append_sent(to, prev_index, prev_term, len(ents), commit)
@@ -342,7 +397,7 @@ class Raft:
     def _send_heartbeat(self, to: int, context: str = "") -> None:
         pr = self.trk.progress[to]
         commit = min(pr.match, self.raft_log.committed)
-        self.send(M.MsgHeartbeat, to, commit=commit, context=context)
+        self.send(MsgHeartbeat, to, commit=commit, context=context)
         pr.sent_commit = commit
 
     def _bcast_append(self) -> None:
@@ -356,7 +411,7 @@ class Raft:
                 self._send_heartbeat(id)
 
     def _send_timeout_now(self, to: int) -> None:
-        self.send(M.MsgTimeoutNow, to)
+        self.send(MsgTimeoutNow, to)
 
     def _append_entries(self, ents: list[Entry]) -> None:
         """Stamp term and indexes on new entries, append them, and queue the self-ack."""
@@ -367,7 +422,7 @@ class Raft:
         ]
         li = self.raft_log.append(stamped)
         # The leader acknowledges its own entries only once they are persisted.
-        self.send(M.MsgAppResp, self.id, index=li)
+        self.send(MsgAppResp, self.id, index=li)
 
     def _maybe_commit(self, m: Message | None = None) -> bool:
         """Commit what a majority holds; `m` is the MsgAppResp that moved a match, for the
@@ -456,39 +511,39 @@ class Raft:
     def become_follower(self, term: int, lead: int) -> None:
         self._reset(term)
         self.lead = lead
-        self.state = StateType.StateFollower
+        self.state = StateFollower
         self._info(
             "became", f"{self.id:x} became follower at term {self.term}", ("term", self.term)
         )
 
     def become_pre_candidate(self) -> None:
-        if self.state == StateType.StateLeader:
+        if self.state == StateLeader:
             raise AssertionError("invalid transition [leader -> pre-candidate]")
         # Neither term nor vote changes: a pre-candidate only asks whether it could win.
         self.trk.votes = {}
         self.lead = NONE
-        self.state = StateType.StatePreCandidate
+        self.state = StatePreCandidate
         self._info(
             "became", f"{self.id:x} became pre-candidate at term {self.term}", ("term", self.term)
         )
 
     def become_candidate(self) -> None:
-        if self.state == StateType.StateLeader:
+        if self.state == StateLeader:
             raise AssertionError("invalid transition [leader -> candidate]")
         self._reset(self.term + 1)
         self.vote = self.id
-        self.state = StateType.StateCandidate
+        self.state = StateCandidate
         self._info(
             "became", f"{self.id:x} became candidate at term {self.term}", ("term", self.term)
         )
 
     def become_leader(self, via: codepath.Path = ()) -> None:
         """`via`: the code path that won the election, for the empty entry's record."""
-        if self.state == StateType.StateFollower:
+        if self.state == StateFollower:
             raise AssertionError("invalid transition [follower -> leader]")
         self._reset(self.term)
         self.lead = self.id
-        self.state = StateType.StateLeader
+        self.state = StateLeader
         pr = self.trk.progress[self.id]
         pr.become_replicate()
         pr.recent_active = True
@@ -517,7 +572,7 @@ class Raft:
         self.tell(replace(d, path=path))
 
     def _hup(self, t: CampaignType, frm: int = NONE) -> None:
-        if self.state == StateType.StateLeader:
+        if self.state == StateLeader:
             self._debug("hup", f"{self.id:x} ignoring MsgHup because already leader")
             return
         if not self.promotable():
@@ -537,12 +592,12 @@ class Raft:
         old_role, old_term = self.state, self.term
         if t == CampaignType.PRE_ELECTION:
             self.become_pre_candidate()
-            vote_msg = M.MsgPreVote
+            vote_msg = MsgPreVote
             # A pre-vote asks for the term it would campaign at, without moving to it.
             term = self.term + 1
         else:
             self.become_candidate()
-            vote_msg = M.MsgVote
+            vote_msg = MsgVote
             term = self.term
         last_term, last_index = self._last_entry()
         context = CAMPAIGN_TRANSFER if t == CampaignType.TRANSFER else ""
@@ -595,7 +650,7 @@ class Raft:
     # ------------------------------------------------------------------ ticks
 
     def tick(self) -> None:
-        if self.state == StateType.StateLeader:
+        if self.state == StateLeader:
             self._tick_heartbeat()
         else:
             self._tick_election()
@@ -608,7 +663,7 @@ class Raft:
                 self._timer_fired = (self.election_elapsed, self.randomized_election_timeout)
             self.election_elapsed = 0
             try:
-                self.step(Message(type=M.MsgHup, frm=self.id))
+                self.step(Message(type=MsgHup, frm=self.id))
             finally:
                 self._timer_fired = None
 
@@ -618,9 +673,9 @@ class Raft:
         if self.election_elapsed >= self.election_timeout:
             self.election_elapsed = 0
             if self.check_quorum:
-                self.step(Message(type=M.MsgCheckQuorum, frm=self.id))
+                self.step(Message(type=MsgCheckQuorum, frm=self.id))
             # A transfer must finish within one election timeout.
-            if self.state == StateType.StateLeader and self.lead_transferee != NONE:
+            if self.state == StateLeader and self.lead_transferee != NONE:
                 if self.tell is not None:
                     self._tell_transfer(
                         Transfer(
@@ -632,11 +687,11 @@ class Raft:
                         )
                     )
                 self.lead_transferee = NONE
-        if self.state != StateType.StateLeader:
+        if self.state != StateLeader:
             return
         if self.heartbeat_elapsed >= self.heartbeat_timeout:
             self.heartbeat_elapsed = 0
-            self.step(Message(type=M.MsgBeat, frm=self.id))
+            self.step(Message(type=MsgBeat, frm=self.id))
 
     # ------------------------------------------------------------------ step
 
@@ -646,7 +701,7 @@ class Raft:
         if m.term == 0:
             pass
         elif m.term > self.term:
-            if t == M.MsgVote or t == M.MsgPreVote:
+            if t in (MsgVote, MsgPreVote):
                 force = m.context == CAMPAIGN_TRANSFER
                 in_lease = (
                     self.check_quorum
@@ -670,7 +725,7 @@ class Raft:
                         ignored = VoteIgnored(
                             self.id,
                             m.frm,
-                            t == M.MsgPreVote,
+                            t == MsgPreVote,
                             m.term,
                             self.term,
                             self.lead,
@@ -681,7 +736,7 @@ class Raft:
                     return
                 if self.tell is not None:
                     self._vote_gate = (m, self._higher_term_vote_gate(m, force))
-            if t == M.MsgPreVote or (t == M.MsgPreVoteResp and not m.reject):
+            if t == MsgPreVote or (t == MsgPreVoteResp and not m.reject):
                 # Pre-votes never move terms: granting one is only a promise.
                 pass
             else:
@@ -694,9 +749,9 @@ class Raft:
                     ("term", m.term),
                 )
                 old_role, old_term = self.state, self.term
-                if t in (M.MsgApp, M.MsgHeartbeat, M.MsgSnap):
+                if t in (MsgApp, MsgHeartbeat, MsgSnap):
                     self.become_follower(m.term, m.frm)
-                elif self.paper_timers and old_role != StateType.StateLeader:
+                elif self.paper_timers and old_role != StateLeader:
                     # The paper's rule: a newer term alone does not restart the timer.
                     timer = self.election_elapsed, self.randomized_election_timeout
                     self.become_follower(m.term, NONE)
@@ -721,8 +776,8 @@ class Raft:
         elif m.term < self.term:
             if (
                 self.accept_stale_leader
-                and self.state == StateType.StateFollower
-                and t in (M.MsgHeartbeat, M.MsgApp)
+                and self.state == StateFollower
+                and t in (MsgHeartbeat, MsgApp)
             ):
                 # The unsafe variant: the follower takes the old leader's word as its leader's
                 # (its own term stays, and stamps its answer, as AppendEntries' reply would).
@@ -740,13 +795,13 @@ class Raft:
                     )
                 self._step_follower(m)
                 return
-            if (self.check_quorum or self.pre_vote) and t in (M.MsgHeartbeat, M.MsgApp):
+            if (self.check_quorum or self.pre_vote) and t in (MsgHeartbeat, MsgApp):
                 # Tell a stale leader about the newer term, so that it steps down and a node
                 # stuck at a higher term (which pre-vote or the lease keep from winning) is freed.
-                self.send(M.MsgAppResp, m.frm)
+                self.send(MsgAppResp, m.frm)
                 if self.tell is not None:
                     self._tell_stale(StaleTerm(self.id, m.frm, str(t), m.term, self.term, "told"))
-            elif t == M.MsgPreVote:
+            elif t == MsgPreVote:
                 last_term, last_index = self._last_entry()
                 self._info(
                     "reject-vote",
@@ -756,7 +811,7 @@ class Raft:
                     ("from", m.frm),
                     ("type", str(t)),
                 )
-                self.send(M.MsgPreVoteResp, m.frm, term=self.term, reject=True)
+                self.send(MsgPreVoteResp, m.frm, term=self.term, reject=True)
                 if self.tell is not None:
                     self._tell_stale(
                         StaleTerm(self.id, m.frm, str(t), m.term, self.term, "refused")
@@ -775,13 +830,13 @@ class Raft:
                     )
             return
 
-        if t == M.MsgHup:
+        if t == MsgHup:
             self._hup(CampaignType.PRE_ELECTION if self.pre_vote else CampaignType.ELECTION)
-        elif t == M.MsgVote or t == M.MsgPreVote:
+        elif t in (MsgVote, MsgPreVote):
             self._handle_vote(m)
-        elif self.state == StateType.StateLeader:
+        elif self.state == StateLeader:
             self._step_leader(m)
-        elif self.state == StateType.StateFollower:
+        elif self.state == StateFollower:
             self._step_follower(m)
         else:
             self._step_candidate(m)
@@ -791,7 +846,7 @@ class Raft:
         lease = codepath.lease(
             self.check_quorum, self.lead, self.election_elapsed, self.election_timeout, force
         )
-        if m.type == M.MsgPreVote:
+        if m.type == MsgPreVote:
             then = "no step-down (a pre-vote asks for a future term)"
         else:
             then = f"becomeFollower({m.term}, None)"
@@ -805,7 +860,7 @@ class Raft:
         can_vote = (
             self.vote == m.frm
             or (self.vote == NONE and self.lead == NONE)
-            or (m.type == M.MsgPreVote and m.term > self.term)
+            or (m.type == MsgPreVote and m.term > self.term)
         )
         last_term, last_index = self._last_entry()
         up_to_date = m.log_term > last_term or (m.log_term == last_term and m.index >= last_index)
@@ -822,7 +877,7 @@ class Raft:
             ("type", str(m.type)),
         )
         if self.tell is not None:
-            future = m.type == M.MsgPreVote and m.term > self.term
+            future = m.type == MsgPreVote and m.term > self.term
             forgotten_term, forgot = self._forgotten
             if forgotten_term != self.term or self.vote != NONE:
                 forgot = NONE
@@ -835,7 +890,7 @@ class Raft:
             d = Vote(
                 self.id,
                 m.frm,
-                m.type == M.MsgPreVote,
+                m.type == MsgPreVote,
                 m.term,
                 self.term,
                 granted,
@@ -860,7 +915,7 @@ class Raft:
         if granted:
             # A granted vote answers at the candidate's term; for a pre-vote, the future one.
             self.send(resp, m.frm, term=m.term)
-            if m.type == M.MsgVote:
+            if m.type == MsgVote:
                 self.election_elapsed = 0
                 self.vote = m.frm
         else:
@@ -870,10 +925,10 @@ class Raft:
 
     def _step_leader(self, m: Message) -> None:
         t = m.type
-        if t == M.MsgBeat:
+        if t == MsgBeat:
             self._bcast_heartbeat()
             return
-        if t == M.MsgCheckQuorum:
+        if t == MsgCheckQuorum:
             if not self.trk.quorum_active():
                 self._warn(
                     "stepped-down",
@@ -894,7 +949,7 @@ class Raft:
                 if id != self.id:
                     peer.recent_active = False
             return
-        if t == M.MsgProp:
+        if t == MsgProp:
             if not m.entries:
                 raise AssertionError(f"{self.id:x} stepped empty MsgProp")
             if self.id not in self.trk.progress:
@@ -917,35 +972,35 @@ class Raft:
                 self.tell(Proposed(self.id, self.term, tuple(ents), m.frm, path=path))
             self._bcast_append()
             return
-        if t == M.MsgForgetLeader:
+        if t == MsgForgetLeader:
             if self.tell is not None:
                 path = codepath.forget_leader(self.lead, leader=True)
                 self.tell(ForgotLeader(self.id, self.lead, self.term, ignored=True, path=path))
             return
-        if t == M.MsgReadIndex:
+        if t == MsgReadIndex:
             return
 
         pr = self.trk.progress.get(m.frm)
         if pr is None:
             self._debug("no-progress", f"{self.id:x} no progress available for {m.frm:x}")
             return
-        if t == M.MsgAppResp:
+        if t == MsgAppResp:
             self._handle_append_response(m, pr)
-        elif t == M.MsgHeartbeatResp:
+        elif t == MsgHeartbeatResp:
             pr.recent_active = True
             pr.msg_app_flow_paused = False
             # Even a paused or fully caught-up probing follower gets an (empty) append, so that a
             # lost stream recovers and a probe can turn back into replication.
-            if pr.match < self.raft_log.last_index() or pr.state == ProgressState.StateProbe:
+            if pr.match < self.raft_log.last_index() or pr.state == StateProbe:
                 self._send_append(m.frm)
-        elif t == M.MsgUnreachable:
-            if pr.state == ProgressState.StateReplicate:
+        elif t == MsgUnreachable:
+            if pr.state == StateReplicate:
                 pr.become_probe()
             self._debug(
                 "unreachable",
                 f"{self.id:x} failed to send message to {m.frm:x} because it is unreachable [{pr}]",
             )
-        elif t == M.MsgTransferLeader:
+        elif t == MsgTransferLeader:
             self._handle_transfer_leader(m, pr)
 
     def _handle_append_response(self, m: Message, pr: Progress) -> None:
@@ -963,18 +1018,15 @@ class Raft:
                 next_probe, _ = log.find_conflict_by_term(m.reject_hint, m.log_term)
             if pr.maybe_decr_to(m.index, next_probe):
                 self._debug("decreased", f"{self.id:x} decreased progress of {m.frm:x} to [{pr}]")
-                if pr.state == ProgressState.StateReplicate:
+                if pr.state == StateReplicate:
                     pr.become_probe()
                 self._send_append(m.frm)
             return
-        if not (
-            pr.maybe_update(m.index)
-            or (pr.match == m.index and pr.state == ProgressState.StateProbe)
-        ):
+        if not (pr.maybe_update(m.index) or (pr.match == m.index and pr.state == StateProbe)):
             return
-        if pr.state == ProgressState.StateProbe:
+        if pr.state == StateProbe:
             pr.become_replicate()
-        elif pr.state == ProgressState.StateReplicate:
+        elif pr.state == StateReplicate:
             pr.inflights.free_le(m.index)
         if self._maybe_commit(m):
             self._bcast_append()
@@ -1057,19 +1109,19 @@ class Raft:
 
     def _step_candidate(self, m: Message) -> None:
         t = m.type
-        my_resp = M.MsgPreVoteResp if self.state == StateType.StatePreCandidate else M.MsgVoteResp
-        if t == M.MsgProp:
+        my_resp = MsgPreVoteResp if self.state == StatePreCandidate else MsgVoteResp
+        if t == MsgProp:
             self._info(
                 "drop-proposal", f"{self.id:x} no leader at term {self.term}; dropping proposal"
             )
             self._tell_refused(m, "no-leader")
             raise ProposalDropped
-        if t == M.MsgApp or t == M.MsgHeartbeat:
+        if t in (MsgApp, MsgHeartbeat):
             if self.tell is not None:
                 found = codepath.leader_found(self.state.name, str(t), m.frm, m.term)
                 self.tell(LeaderFound(self.id, self.state.value, m.term, m.frm, str(t), path=found))
             self.become_follower(m.term, m.frm)
-            if t == M.MsgApp:
+            if t == MsgApp:
                 self._handle_append_entries(m)
             else:
                 self._handle_heartbeat(m)
@@ -1085,7 +1137,7 @@ class Raft:
             if self.tell is not None:
                 won = self._tell_tally(m, res)
             if res == VoteResult.VoteWon:
-                if self.state == StateType.StatePreCandidate:
+                if self.state == StatePreCandidate:
                     self._campaign(CampaignType.ELECTION, "pre-vote-won", via=won)
                 else:
                     self.become_leader(via=won)
@@ -1093,7 +1145,7 @@ class Raft:
             elif res == VoteResult.VoteLost:
                 # A lost pre-vote leaves the term unchanged: it never moved.
                 self.become_follower(self.term, NONE)
-        elif t == M.MsgTimeoutNow:
+        elif t == MsgTimeoutNow:
             self._debug(
                 "transfer",
                 f"{self.id:x} [term {self.term} state {self.state}] ignored MsgTimeoutNow "
@@ -1110,7 +1162,7 @@ class Raft:
         assert self.tell is not None
         votes = self.trk.votes
         voters = self.trk.voters
-        pre_vote = self.state == StateType.StatePreCandidate
+        pre_vote = self.state == StatePreCandidate
         term = self.term + 1 if pre_vote else self.term
         granted = tuple(v for v in voters if votes.get(v) is True)
         refused = tuple(v for v in voters if votes.get(v) is False)
@@ -1130,7 +1182,7 @@ class Raft:
 
     def _step_follower(self, m: Message) -> None:
         t = m.type
-        if t == M.MsgProp:
+        if t == MsgProp:
             if self.lead == NONE:
                 self._info(
                     "drop-proposal", f"{self.id:x} no leader at term {self.term}; dropping proposal"
@@ -1150,15 +1202,15 @@ class Raft:
                 path = codepath.proposal("stepFollower", "forwarded", self.lead, NONE)
                 self.tell(ProposalForwarded(self.id, self.lead, self.term, data, path=path))
             self._forward(m, self.lead)
-        elif t == M.MsgApp:
+        elif t == MsgApp:
             self.election_elapsed = 0
             self.lead = m.frm
             self._handle_append_entries(m)
-        elif t == M.MsgHeartbeat:
+        elif t == MsgHeartbeat:
             self.election_elapsed = 0
             self.lead = m.frm
             self._handle_heartbeat(m)
-        elif t == M.MsgTransferLeader:
+        elif t == MsgTransferLeader:
             if self.lead == NONE:
                 self._info(
                     "transfer",
@@ -1172,7 +1224,7 @@ class Raft:
                     Transfer(self.id, "forwarded", m.frm, self.term, lead=self.lead)
                 )
             self._forward(m, self.lead)
-        elif t == M.MsgForgetLeader:
+        elif t == MsgForgetLeader:
             if self.config.read_only_lease_based:
                 self._emit(
                     Level.ERROR, "forget", "ignoring MsgForgetLeader due to ReadOnlyLeaseBased", ()
@@ -1187,7 +1239,7 @@ class Raft:
                     f"{self.id:x} forgetting leader {self.lead:x} at term {self.term}",
                 )
                 self.lead = NONE
-        elif t == M.MsgTimeoutNow:
+        elif t == MsgTimeoutNow:
             self._info(
                 "transfer",
                 f"{self.id:x} [term {self.term}] received MsgTimeoutNow from {m.frm:x} and starts "
@@ -1198,7 +1250,7 @@ class Raft:
     def _handle_append_entries(self, m: Message) -> None:
         log = self.raft_log
         if m.index < log.committed:
-            self.send(M.MsgAppResp, m.frm, index=log.committed)
+            self.send(MsgAppResp, m.frm, index=log.committed)
             return
         old_commit = log.committed
         conflict = self._conflict(m) if self.tell is not None else None
@@ -1209,7 +1261,7 @@ class Raft:
                     self.tell(replace(conflict, path=codepath.log_conflict(conflict)))
                 if log.committed > old_commit:
                     self._tell_commit_learned(m, old_commit)
-            self.send(M.MsgAppResp, m.frm, index=last_new)
+            self.send(MsgAppResp, m.frm, index=last_new)
             return
         self._debug(
             "append-rejected",
@@ -1233,7 +1285,7 @@ class Raft:
             )
             self.tell(replace(rejected, path=codepath.append_rejected(rejected)))
         self.send(
-            M.MsgAppResp,
+            MsgAppResp,
             m.frm,
             index=m.index,
             reject=True,
@@ -1262,7 +1314,7 @@ class Raft:
         log.commit_to(m.commit)
         if self.tell is not None and log.committed > old_commit:
             self._tell_commit_learned(m, old_commit)
-        self.send(M.MsgHeartbeatResp, m.frm, context=m.context)
+        self.send(MsgHeartbeatResp, m.frm, context=m.context)
 
     def _tell_commit_learned(self, m: Message, old_commit: int) -> None:
         assert self.tell is not None
@@ -1274,8 +1326,8 @@ class Raft:
             data = tuple(e.data for e in m.entries)
             lead, transferee = self.lead, self.lead_transferee
             where = {
-                StateType.StateLeader: "stepLeader",
-                StateType.StateFollower: "stepFollower",
+                StateLeader: "stepLeader",
+                StateFollower: "stepFollower",
             }.get(self.state, "stepCandidate")
             path = codepath.proposal(where, reason, lead, transferee)
             self.tell(

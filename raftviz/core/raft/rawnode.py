@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from raftviz.core.raft.log import MemoryStorage
 from raftviz.core.raft.messages import (
     LOCAL_MESSAGES,
+    NONE,
     RESPONSE_MESSAGES,
     Entry,
     HardState,
@@ -119,11 +120,12 @@ class RawNode:
         soft, hard = self.prev_soft, self.prev_hard
         if r.lead != soft.lead or r.state != soft.state:
             return True
+        # Compared field by field: asked twice per input in the simulation, building tuples to
+        # compare was a third of this method's time.
+        if r.term == hard.term and r.vote == hard.vote and log.committed == hard.commit:
+            return False
         # An all-zero hard state is never worth a Ready.
-        return (r.term, r.vote, log.committed) not in (
-            (hard.term, hard.vote, hard.commit),
-            (0, 0, 0),
-        )
+        return r.term != 0 or r.vote != NONE or log.committed != 0
 
     def ready(self) -> Ready:
         """Hand out the outstanding work and accept it: the caller must persist, then advance."""
@@ -136,7 +138,11 @@ class RawNode:
         if r.lead != prev_soft.lead or r.state != prev_soft.state:
             soft = self.prev_soft = SoftState(r.lead, r.state)
         hard = None
-        if (r.term, r.vote, log.committed) != (prev_hard.term, prev_hard.vote, prev_hard.commit):
+        if (
+            r.term != prev_hard.term
+            or r.vote != prev_hard.vote
+            or log.committed != prev_hard.commit
+        ):
             hard = HardState(r.term, r.vote, log.committed)
             if not hard.is_empty():
                 self.prev_hard = hard

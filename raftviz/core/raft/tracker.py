@@ -22,6 +22,12 @@ class ProgressState(Enum):
         return self.name
 
 
+# The states as etcd's package constants (tracker.StateProbe...): see messages.py.
+StateProbe = ProgressState.StateProbe
+StateReplicate = ProgressState.StateReplicate
+StateSnapshot = ProgressState.StateSnapshot
+
+
 class Inflights:
     """A bounded FIFO of the last indexes (and sizes) of appends sent but not acknowledged."""
 
@@ -76,7 +82,7 @@ class Progress:
         self.match = 0
         self.next = next_index
         self.sent_commit = 0
-        self.state = ProgressState.StateProbe
+        self.state = StateProbe
         self.msg_app_flow_paused = False
         self.pending_snapshot = 0
         self.recent_active = False
@@ -90,27 +96,27 @@ class Progress:
         self.inflights.reset()
 
     def become_probe(self) -> None:
-        if self.state == ProgressState.StateSnapshot:
+        if self.state == StateSnapshot:
             pending = self.pending_snapshot
-            self._reset_state(ProgressState.StateProbe)
+            self._reset_state(StateProbe)
             self.next = max(self.match + 1, pending + 1)
         else:
-            self._reset_state(ProgressState.StateProbe)
+            self._reset_state(StateProbe)
             self.next = self.match + 1
         self.sent_commit = min(self.sent_commit, self.next - 1)
 
     def become_replicate(self) -> None:
-        self._reset_state(ProgressState.StateReplicate)
+        self._reset_state(StateReplicate)
         self.next = self.match + 1
 
     def sent_entries(self, count: int, nbytes: int) -> None:
         """Record an append of `count` entries: stream on in Replicate, pause a probe."""
-        if self.state == ProgressState.StateReplicate:
+        if self.state == StateReplicate:
             if count > 0:
                 self.next += count
                 self.inflights.add(self.next - 1, nbytes)
             self.msg_app_flow_paused = self.inflights.full()
-        elif self.state == ProgressState.StateProbe:
+        elif self.state == StateProbe:
             if count > 0:
                 self.msg_app_flow_paused = True
         else:
@@ -130,7 +136,7 @@ class Progress:
 
     def maybe_decr_to(self, rejected: int, match_hint: int) -> bool:
         """Step `next` back after a rejection; False if the rejection is stale."""
-        if self.state == ProgressState.StateReplicate:
+        if self.state == StateReplicate:
             if rejected <= self.match:
                 return False
             self.next = self.match + 1
@@ -144,7 +150,7 @@ class Progress:
         return True
 
     def is_paused(self) -> bool:
-        if self.state == ProgressState.StateSnapshot:
+        if self.state == StateSnapshot:
             return True
         return self.msg_app_flow_paused
 
@@ -183,7 +189,8 @@ class ProgressTracker:
         return sorted(self.progress)
 
     def committed(self) -> int:
-        return committed_index(self.voters, {v: p.match for v, p in self.progress.items()})
+        progress = self.progress
+        return committed_index([progress[v].match if v in progress else 0 for v in self.voters])
 
     def quorum_active(self) -> bool:
         active = {v: p.recent_active for v, p in self.progress.items() if not p.is_learner}

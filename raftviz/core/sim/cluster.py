@@ -332,7 +332,13 @@ class Cluster:
         if reason is not None:
             self._message_event(sent, MessageDropped, reason)
             return
-        self._message_event(sent, MessageDelivered)
+        # Built here rather than by _message_event: one per message, and its *args cost.
+        self._event_seq += 1
+        self._events.append(
+            MessageDelivered(
+                self.time_ms, self._event_seq, sent.flight, m, sent.sent_ms, sent.deliver_ms
+            )
+        )
         # A refused message (a forwarded proposal reaching a node that lost its leader) is
         # logged by the core; on the wire it is simply gone, as in etcd.
         try:

@@ -44,7 +44,7 @@ from raftviz.core.raft.decision import (
     VoteIgnored,
     VotePending,
 )
-from raftviz.core.raft.messages import Entry
+from raftviz.core.raft.messages import Entry, hot_value
 from raftviz.core.sim.events import Event
 
 __all__ = [
@@ -98,7 +98,7 @@ class Panicked(Decision):
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@hot_value
 class Story(Event):
     """One decision of one node, at the simulated time it was taken."""
 
