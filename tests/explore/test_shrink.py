@@ -21,12 +21,16 @@ from raftviz.core.explore.shrink import Oracle, ddmin, shrink, without_node
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import (
     ClusterCmd,
+    Condition,
     CrashCmd,
     CutCmd,
+    HasLeader,
     IsolateCmd,
     PartitionCmd,
     ProposeCmd,
+    RestartCmd,
     RunCmd,
+    RunUntilCmd,
     TransferLeadershipCmd,
 )
 from raftviz.core.sim.invariants import ELECTION_SAFETY
@@ -191,6 +195,31 @@ def test_a_recovery_that_starts_with_a_fault_left_is_invalid() -> None:
     assert outcome.detail == "the recovery starts with node 1 down"
     isolated = Schedule(ClusterCmd(nodes=3), (RunCmd(2000), IsolateCmd(2), RECOVERY))
     assert trial.run(isolated).detail == "the recovery starts with links cut"
+
+
+def test_only_a_converged_cluster_must_hold_every_acknowledged_write() -> None:
+    """A write applied while node 3 was down is not yet on node 3 when a leader is merely
+    back after its restart (seed 28 of a commit-old-terms hunt): durability is judged once the
+    logs converged (the recovery), or a shrinker that dropped the recovery would keep a
+    failure that is none."""
+    early = (
+        CrashCmd(3),
+        RunCmd(2670),
+        ProposeCmd("k2=2", 1),
+        RunCmd(158),
+        RestartCmd(3),
+        RunUntilCmd(Condition((HasLeader(),)), 30_000),
+    )
+    assert (
+        trial.run(
+            Schedule(ClusterCmd(nodes=3, seed=28, unsafe=("commit-old-terms",)), early)
+        ).property
+        is None
+    )
+    recovered = trial.run(
+        Schedule(ClusterCmd(nodes=3, seed=28, unsafe=("commit-old-terms",)), (*early, RECOVERY))
+    )
+    assert recovered.property is None and recovered.at == len(early) + 1
 
 
 def test_a_real_violation_shrinks_and_replays_paused_at_the_violation(
