@@ -25,6 +25,7 @@ from raftviz.core.explore import trial
 from raftviz.core.explore.schedule import RECOVERY, Schedule
 from raftviz.core.script.parse import ClusterCmd, CrashCmd, RestartCmd
 from tests.explore import mutants
+from tests.explore.test_shrink import FORGETFUL_SEED
 
 TIMEOUT_S = 60
 
@@ -218,7 +219,8 @@ def test_an_unsafe_variant_s_bug_is_found_shrunk_saved_and_replayed(tmp_path: Pa
     the file fails the same way, and passes with the rule back on."""
     args = [
         *("--nodes", "3", "--no-prevote", "--unsafe", "forget-vote"),
-        *("--seeds", "9", "--shard", "8/9", "--json"),
+        *("--seeds", str(FORGETFUL_SEED + 1), "--shard", f"{FORGETFUL_SEED}/{FORGETFUL_SEED + 1}"),
+        "--json",
     ]
     result = subprocess.run(
         [sys.executable, "-m", "raftviz", "check", *args],
@@ -232,10 +234,10 @@ def test_an_unsafe_variant_s_bug_is_found_shrunk_saved_and_replayed(tmp_path: Pa
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     [failure] = report["failures"]
-    assert failure["seed"] == 8 and failure["property"] == "election-safety"
+    assert failure["seed"] == FORGETFUL_SEED and failure["property"] == "election-safety"
     assert failure["shrunk"] and failure["shrunk_commands"] < failure["commands"]
-    assert failure["file"] == "raftviz-check/seed-8.raft"
-    assert result.stderr.startswith("seed 8: election-safety at ")
+    assert failure["file"] == f"raftviz-check/seed-{FORGETFUL_SEED}.raft"
+    assert result.stderr.startswith(f"seed {FORGETFUL_SEED}: election-safety at ")
     replay = [sys.executable, "-m", "raftviz", "run", "--json", failure["file"]]
     broken = subprocess.run(replay, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert broken.returncode == 1

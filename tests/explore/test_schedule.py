@@ -94,6 +94,25 @@ def test_the_storm_uses_every_kind_of_command() -> None:
     assert kinds["propose"] > kinds["crash"] > kinds["forget-leader"]
 
 
+def test_an_unsafe_variant_s_storms_draw_from_its_focus() -> None:
+    """commit-old-terms, forget-vote and accept-stale-leader break only after chains of faults
+    the whole mix rarely strings together: their storms draw from the actions that make them
+    (a lone leader's write; a contested vote with a restart in it; a late append)."""
+    expected = {
+        "commit-old-terms": {"propose", "isolate", "crash", "rejoin", "restart", "run"},
+        "forget-vote": {"propose", "campaign", "crash", "restart", "run"},
+        "accept-stale-leader": {"propose", "set", "campaign", "run"},
+    }
+    for name, kinds in expected.items():
+        cluster = ClusterCmd(nodes=3, unsafe=(name,))
+        storms = [generate(seed, cluster).commands for seed in range(40)]
+        storm = {c.name for commands in storms for c in commands[: commands.index(HealCmd())]}
+        assert storm == kinds, name
+    assert generate(7, ClusterCmd(nodes=3, unsafe=("no-log-check",))).commands == (
+        generate(7, ClusterCmd(nodes=3)).commands  # no focus: the whole mix
+    )
+
+
 def test_the_recovery_takes_every_fault_away_then_waits_within_the_bound() -> None:
     for seed in range(30):
         commands = generate(seed, FIVE).commands

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Final
 
-from raftviz.core.raft.unsafe import COMMIT_OLD_TERMS
+from raftviz.core.raft.unsafe import ACCEPT_STALE_LEADER, COMMIT_OLD_TERMS, FORGET_VOTE
 from raftviz.core.script.parse import (
     AlignTimersCmd,
     CampaignCmd,
@@ -144,6 +144,36 @@ def _write_alone(w: _World) -> list[Command]:
     ]
 
 
+def _contested_vote(w: _World) -> list[Command]:
+    """Two nodes campaign at once and a third, asked by both, crashes and restarts before the
+    second request reaches it: what it persisted decides whether it can vote twice."""
+    a, b, voter = w.rng.sample(w.live(), 3)
+    return [
+        CampaignCmd(a),
+        CampaignCmd(b),
+        RunCmd(w.rng.randrange(4, 31) * 10),  # one round trip, or two with pre-votes first
+        CrashCmd(voter),
+        RunCmd(w.rng.randrange(1, 5) * 10),
+        RestartCmd(voter),
+    ]
+
+
+def _late_append(w: _World) -> list[Command]:
+    """A write goes out on a slow network, and before its appends arrive another node takes
+    over with a campaign and a write of its own: the old leader's appends reach followers
+    that already moved to the newer term (and hold the newer leader's entries)."""
+    node, other = w.rng.sample(w.live(), 2)
+    w.writes += 2
+    return [
+        SetCmd(latency_ms=(50, 1500)),
+        ProposeCmd(f"k{w.writes - 1}={w.writes - 1}", node),
+        RunCmd(w.rng.randrange(1, 6) * 10),
+        CampaignCmd(other),
+        RunCmd(w.rng.randrange(3, 10) * 100),
+        ProposeCmd(f"k{w.writes}={w.writes}", other),
+    ]
+
+
 def _partition(w: _World) -> list[Command]:
     order = list(range(1, w.nodes + 1))
     w.rng.shuffle(order)
@@ -224,6 +254,8 @@ MIX: Final[tuple[_Action, ...]] = (
     (1.5, _some_crashed, _restart),
     (1.0, _some_live, _bounce),
     (1.0, _some_live, _write_alone),
+    (0.5, lambda w: len(w.live()) >= 3, _contested_vote),
+    (0.5, lambda w: len(w.live()) >= 2, _late_append),
     (1.0, _always, _partition),
     (0.8, lambda w: len(w.isolated) < w.nodes, _isolate),
     (0.8, lambda w: bool(w.isolated), _rejoin),
@@ -246,6 +278,8 @@ recovery."""
 
 FOCUS: Final[dict[str, dict[Callable[[_World], list[Command]], float]]] = {
     COMMIT_OLD_TERMS: {_propose: 4.0, _write_alone: 3.0, _restart: 3.0, _crash: 1.5},
+    FORGET_VOTE: {_propose: 2.0, _contested_vote: 3.0, _crash: 1.0, _restart: 1.0},
+    ACCEPT_STALE_LEADER: {_propose: 2.0, _late_append: 3.0, _campaign: 1.0},
 }
 """Unsafe variants whose failure needs a long chain of faults that the whole mix almost never
 strings together, and the only actions (with their weights) their storms draw from.
