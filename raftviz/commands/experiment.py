@@ -191,12 +191,14 @@ def plot(results: dict[Setup, list[Result]], width: int, height: int, log_x: boo
     plotext.ylim(0, 1)
     plotext.xlabel("time without leader (ms)" + (", log scale" if log_x else ""))
     plotext.title("Share of trials with a new leader (CDF)")
-    return Text.from_ansi(plotext.build())
+    return Text.from_ansi(plotext.build(), no_wrap=True, overflow="crop")
 
 
-def figure(results: dict[Setup, list[Result]], width: int, log_x: bool = True) -> Group:
-    """The plot above the table, `width` columns wide: what the TUI's screen shows."""
-    return Group(plot(results, width, 20, log_x), table(results))
+def figure(
+    results: dict[Setup, list[Result]], width: int, height: int, log_x: bool = True
+) -> Group:
+    """The plot, `width` by `height`, above the table: what the TUI's screen shows."""
+    return Group(plot(results, width, height, log_x), table(results))
 
 
 def write_csv(path: Path, results: dict[Setup, list[Result]]) -> None:

@@ -22,8 +22,8 @@ from textual.widgets import ProgressBar, Static
 
 
 class ExperimentScreen(ModalScreen[None]):
-    """Progress while the trials run, then the figure. `draw(width, log_x)` makes the figure
-    for a body `width` columns wide (called again when resized or when the axis changes)."""
+    """Progress while the trials run, then the figure. `draw(width, height, log_x)` makes the
+    figure for the body's size (called again when resized or when the axis changes)."""
 
     DEFAULT_CSS = """
     ExperimentScreen {
@@ -57,7 +57,7 @@ class ExperimentScreen(ModalScreen[None]):
         self._about = about
         self._total = total
         self._on_close = on_close
-        self._draw: Callable[[int, bool], RenderableType] | None = None
+        self._draw: Callable[[int, int, bool], RenderableType] | None = None
         self._log_x = True
 
     def compose(self) -> ComposeResult:
@@ -74,7 +74,7 @@ class ExperimentScreen(ModalScreen[None]):
     def advance(self, trials: int) -> None:
         self.query_one(ProgressBar).advance(trials)
 
-    def show(self, draw: Callable[[int, bool], RenderableType], summary: str) -> None:
+    def show(self, draw: Callable[[int, int, bool], RenderableType], summary: str) -> None:
         """The trials are done: the figure, drawn for the width the body has, its time axis
         in log scale (the paper's lines span 100 ms to seconds) until `l` says otherwise."""
         self._draw = draw
@@ -97,8 +97,11 @@ class ExperimentScreen(ModalScreen[None]):
     def _redraw(self) -> None:
         if self._draw is None:
             return
-        width = max(40, self.query_one("#experiment-body").content_size.width - 1)
-        figure = self._draw(width, self._log_x)
+        body = self.query_one("#experiment-body").content_size
+        # Room for the scroll bar the table may need below; the plot fits the body's height
+        # (a whole plot on screen at 24 rows), from 10 to 20 rows.
+        width = max(40, body.width - 2)
+        figure = self._draw(width, min(20, max(10, body.height)), self._log_x)
         self.query_one("#experiment-figure", Static).update(Group(figure))
 
     def action_close(self) -> None:
