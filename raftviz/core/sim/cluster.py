@@ -193,9 +193,14 @@ class Cluster:
         self._event_seq = 0
         # Deliveries: (time, sequence, DELIVER, flight, the time it was pushed at).
         self._heap: list[tuple[int, int, int, int, int]] = []
-        # Planned ticks: (time, the chain's rank, node id, the node's generation).
+        # Planned ticks: (time, order, node id, the node's generation). The order of ticks due
+        # at the same time: the sequence number of their push when every tick runs (exactly
+        # one heap's order), the chain's rank when skipping (see `_tick_is_next`).
         self._ticks: list[tuple[int, int, int, int]] = []
         self._ranks = 0  # the last rank given to a tick chain
+        # The ticking nodes by phase (first tick modulo tick_ms): those whose tick can share
+        # a millisecond with an event.
+        self._phases: dict[int, list[SimNode]] = {}
         # Messages in flight, by flight id: the MessageSent event that launched each.
         self.flights: dict[int, MessageSent] = {}
         # The flights that will arrive by themselves: flight id -> sequence number of its
@@ -401,14 +406,14 @@ class Cluster:
 
     def _start_ticking(self, node: SimNode, first: int) -> None:
         """Give the node a new clock whose first tick is at `first` (now, or within a tick)."""
-        node.chain = None
-        node.generation += 1
+        self._stop_ticking(node)
         if not self.settings.auto_tick:
             return
         now, tick = self.time_ms, self.settings.tick_ms
         self._ranks += 1
         node.chain = TickChain(first, now, self._seq, self._ranks, first - tick)
-        if first == now + tick:
+        self._phases.setdefault(first % tick, []).append(node)
+        if self.skip_idle_ticks and first == now + tick:
             # A same-phase tick still to come in this millisecond (after a `step`) pushes its
             # successor after this chain's first tick: it now comes after it, for good.
             later = sorted(
@@ -426,12 +431,19 @@ class Cluster:
                 self._ranks += 1
                 other.chain.rank = self._ranks
                 other.chain.plan = None  # its planned tick carries its old rank: plan again
+                self._catch_up(other)
                 self._replan(other)
         self._replan(node)
 
     def _stop_ticking(self, node: SimNode) -> None:
-        self._catch_up(node)
-        node.chain = None
+        chain = node.chain
+        if chain is not None:
+            self._catch_up(node)
+            phase = chain.first % self.settings.tick_ms
+            self._phases[phase].remove(node)
+            if not self._phases[phase]:
+                del self._phases[phase]
+            node.chain = None
         node.generation += 1
 
     def _note_passed(
@@ -442,7 +454,7 @@ class Cluster:
         given) whatever acts once the millisecond is over. What is pushed from now on comes
         after them, as the ticks' successors will know (`_tick_before`)."""
         tick = self.settings.tick_ms
-        for node in self.nodes.values():
+        for node in self._phases.get(time % tick, ()):  # ticks of other phases never tie
             chain = node.chain
             if (
                 chain is None
@@ -464,11 +476,11 @@ class Cluster:
     def _catch_up(self, node: SimNode) -> None:
         """Let the node's Raft count the ticks it skipped that have come by now."""
         chain = node.chain
-        if chain is None or self.time_ms < chain.first:
+        now, tick = self.time_ms, self.settings.tick_ms
+        if chain is None or now - chain.counted < tick:  # no tick since the last counted
             return
-        tick = self.settings.tick_ms
-        last = self.time_ms - (self.time_ms - chain.first) % tick
-        if last == self.time_ms and chain.passed_at != last:
+        last = now - (now - chain.first) % tick
+        if last == now and chain.passed_at != now:
             last -= tick  # this millisecond's tick is still to come
         if last > chain.counted:
             node.raw.raft.skip_idle_ticks((last - chain.counted) // tick)
@@ -476,23 +488,32 @@ class Cluster:
 
     def _replan(self, node: SimNode) -> None:
         """Plan the node's next tick that can do something (its next tick, when not skipping),
-        after an input that may have reset its timers."""
+        after an input that may have reset its timers (the node is caught up). A plan that only
+        moves later (a follower hearing from its leader) keeps its heap entry, which
+        `next_time()` moves when it comes up: one push per timeout instead of per message."""
         chain = node.chain
         if chain is None:
             return
-        self._catch_up(node)
         idle = node.raw.raft.idle_ticks() if self.skip_idle_ticks else 0
         plan = None if idle is None else chain.counted + (idle + 1) * self.settings.tick_ms
-        if plan == chain.plan:
-            return
+        old = chain.plan
         chain.plan = plan
+        if plan is None or (old is not None and old <= plan):
+            return
         node.generation += 1
-        if plan is not None:
-            heapq.heappush(self._ticks, (plan, chain.rank, node.id, node.generation))
+        if self.skip_idle_ticks:
+            order = chain.rank
+        else:
+            self._seq += 1
+            order = self._seq
+        heapq.heappush(self._ticks, (plan, order, node.id, node.generation))
 
     def _deliver_now(self, sent: MessageSent) -> None:
         """Deliver a message to a node caught up on its ticks, then plan its next one."""
         target = self.nodes[sent.msg.to]
+        if target.chain is None:
+            self._deliver(sent)
+            return
         self._catch_up(target)
         self._deliver(sent)
         self._replan(target)
@@ -509,10 +530,16 @@ class Cluster:
             heapq.heappop(heap)  # delivered, held, rescheduled...
         ticks = self._ticks
         while ticks:
-            _, _, id, generation = ticks[0]
-            if self.nodes[id].generation == generation:
-                break
-            heapq.heappop(ticks)  # replanned, crashed...
+            time, rank, id, generation = ticks[0]
+            node = self.nodes[id]
+            if node.generation == generation:
+                plan = node.chain.plan if node.chain is not None else None
+                if plan == time:
+                    break
+                if plan is not None:  # postponed (see `_replan`): move the entry
+                    heapq.heapreplace(ticks, (plan, rank, id, generation))
+                    continue
+            heapq.heappop(ticks)  # replanned earlier, crashed, never busy...
         if not ticks:
             return heap[0][0] if heap else None
         if not heap:
@@ -526,10 +553,12 @@ class Cluster:
             return False
         if not self._heap:
             return True
-        time, _, id, _ = self._ticks[0]
+        time, order, id, _ = self._ticks[0]
         d_time, seq, _, _, pushed = self._heap[0]
         if time != d_time:
             return time < d_time
+        if not self.skip_idle_ticks:
+            return order < seq
         chain = self.nodes[id].chain
         assert chain is not None
         return self._tick_before(chain, time, seq, pushed)
@@ -567,22 +596,28 @@ class Cluster:
 
     def _run_next(self) -> None:
         """Run the head of the heaps, which `next_time()` has just found to be live."""
+        skip = self.skip_idle_ticks
         if self._tick_is_next():
-            time, rank, id, _ = heapq.heappop(self._ticks)
+            time, order, id, _ = heapq.heappop(self._ticks)
             self.time_ms = max(self.time_ms, time)
-            self._note_passed(time, rank=rank)
+            if skip:
+                self._note_passed(time, rank=order)
             node = self.nodes[id]
             chain = node.chain
             assert chain is not None
             self._catch_up(node)
             chain.passed_at, chain.passed_mark, chain.counted = time, self._seq, time
+            chain.plan = None  # popped: the next plan is pushed anew
+            if not skip:
+                self._replan(node)  # the next tick, pushed before what this one sends
             node.raw.tick()
             self._process(node)
             self._replan(node)
         else:
             time, seq, _, flight, pushed = heapq.heappop(self._heap)
             self.time_ms = max(self.time_ms, time)
-            self._note_passed(time, seq=seq, pushed=pushed)
+            if skip and time % self.settings.tick_ms in self._phases:
+                self._note_passed(time, seq=seq, pushed=pushed)
             self._deliver_now(self.flights[flight])
         if self.on_step is not None:
             self.on_step(self.time_ms)
@@ -607,8 +642,9 @@ class Cluster:
             self._run_next()
         if time_ms >= self.time_ms:
             self.time_ms = time_ms
-            # The millisecond is over: its skipped ticks came before whatever acts next.
-            self._note_passed(time_ms)
+            if self.skip_idle_ticks:
+                # The millisecond is over: its skipped ticks came before whatever acts next.
+                self._note_passed(time_ms)
         self.stepped = False
 
     def settle(self) -> None:
