@@ -436,6 +436,8 @@ class Cluster:
         self._replan(node)
 
     def _stop_ticking(self, node: SimNode) -> None:
+        """The node's clock stops (it crashed, or a new one replaces it): its Raft keeps the
+        counting done so far, and its planned tick goes stale."""
         chain = node.chain
         if chain is not None:
             self._catch_up(node)
