@@ -84,11 +84,12 @@ def bench_core(proposals: int = 10_000, batch: int = 10) -> list[str]:
 
 def bench_sim(minutes: int = 10, rate: int = 10) -> list[str]:
     """Default 5-node cluster, `rate` proposals per simulated second for `minutes` simulated
-    minutes, safety checks on; events are produced and drained as a UI would consume them."""
+    minutes, safety checks on; events are produced and drained as a UI would consume them,
+    without a timeline (so the ticks that only count are skipped, as `raftviz run` does)."""
     from raftviz.core.sim.cluster import Cluster
     from raftviz.core.sim.events import MessageDelivered
 
-    cluster = Cluster()
+    cluster = Cluster(skip_idle_ticks=True)
     period = 1000 // rate
     end = minutes * 60_000
     delivered = proposals = dropped = 0

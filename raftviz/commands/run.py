@@ -23,7 +23,7 @@ from typing import TextIO
 from raftviz.core.etcdtext.describe import describe_event, escape, format_time
 from raftviz.core.raft.logline import Level
 from raftviz.core.script.executor import Executor
-from raftviz.core.script.parse import ScriptError, load_script
+from raftviz.core.script.parse import ScriptError, StepCmd, load_script
 from raftviz.core.sim.events import (
     Event,
     Narration,
@@ -110,7 +110,12 @@ def run_script(
         printed.clear()
 
     stories = level in ("story", "code") and not as_json
-    executor = Executor(cluster_cmd, output=show, on_progress=flush, stories=stories)
+    # Skipping the ticks that only count changes no event, but it changes what `step` steps
+    # over: a script that steps runs every tick, as it did where it was recorded.
+    skip = not any(isinstance(located.command, StepCmd) for located in script.commands)
+    executor = Executor(
+        cluster_cmd, output=show, on_progress=flush, stories=stories, skip_idle_ticks=skip
+    )
     cluster = executor.cluster
 
     for located in script.commands:

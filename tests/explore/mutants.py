@@ -9,12 +9,14 @@ from raftviz.core.sim.cluster import Cluster
 
 
 def deaf_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A restarted node's clock never ticks again (its scheduled ticks are dropped), so it
-    never campaigns: once every node has been restarted, no leader is ever elected (liveness)."""
+    """A restarted node's clock never ticks again (its tick chain is dropped), so it never
+    campaigns: once every node has been restarted, no leader is ever elected (liveness)."""
     restart = Cluster.restart
 
     def deaf(self: Cluster, id: int) -> None:
         restart(self, id)
-        self.nodes[id].generation += 1
+        node = self.nodes[id]
+        node.chain = None
+        node.generation += 1
 
     monkeypatch.setattr(Cluster, "restart", deaf)

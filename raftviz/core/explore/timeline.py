@@ -156,6 +156,8 @@ class Timeline:
     ) -> None:
         self.executor = executor
         self.cluster = executor.cluster
+        # Every tick is a position: a cluster that skips idle ticks would leave them out.
+        assert not self.cluster.skip_idle_ticks, "a timeline needs a cluster that runs every tick"
         self.every = snapshot_every
         self.budget = budget
         self._branches = [_Branch(0, "main", None, 0)]

@@ -82,7 +82,8 @@ def run(schedule: Schedule) -> Outcome:
         """Nobody reads the events: drop them as they come, through a long `run` too."""
         cluster.drain()
 
-    executor = Executor(schedule.cluster, on_progress=forget_events)
+    # A trial's events are its only output: the ticks that only count need not run.
+    executor = Executor(schedule.cluster, on_progress=forget_events, skip_idle_ticks=True)
     cluster = executor.cluster
     for at, command in enumerate(schedule.commands):
         if isinstance(command, RunUntilCmd) and (fault := _fault_left(cluster)):

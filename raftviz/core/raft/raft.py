@@ -655,6 +655,31 @@ class Raft:
         else:
             self._tick_election()
 
+    def idle_ticks(self) -> int | None:
+        """How many of the coming ticks only count (the tick after them can do more), or None
+        if every coming tick only counts (a node that cannot campaign). A simulation jumps over
+        them with `skip_idle_ticks`; this must mirror `_tick_heartbeat` and `_tick_election`
+        exactly, so that skipping never changes a run."""
+        if self.state == StateType.StateLeader:
+            # The tick that reaches either timeout beats or checks the quorum.
+            return max(
+                0,
+                min(
+                    self.heartbeat_timeout - self.heartbeat_elapsed,
+                    self.election_timeout - self.election_elapsed,
+                )
+                - 1,
+            )
+        if not self.promotable():
+            return None
+        return max(0, self.randomized_election_timeout - self.election_elapsed - 1)
+
+    def skip_idle_ticks(self, n: int) -> None:
+        """The effect of `n` ticks that `idle_ticks()` said only count."""
+        self.election_elapsed += n
+        if self.state == StateType.StateLeader:
+            self.heartbeat_elapsed += n
+
     def _tick_election(self) -> None:
         self.election_elapsed += 1
         if self.promotable() and self.past_election_timeout():

@@ -110,6 +110,8 @@ class Executor:
     ends. The slices change nothing in the run itself.
 
     `stories` asks the cluster for story events, the plain-words reason of each decision.
+    `skip_idle_ticks` lets the cluster jump over ticks that only count (see `Cluster`): the
+    same events, but `step` then steps over the ticks that run only.
 
     `breakpoints` (set by `break`) are checked after every event of a long command and after
     every command, and each one that fires is reported through `on_break` (its number; by
@@ -126,9 +128,12 @@ class Executor:
         on_progress: Callable[[], None] = lambda: None,
         *,
         stories: bool = False,
+        skip_idle_ticks: bool = False,
     ) -> None:
         self.cluster_cmd = cluster_cmd
-        self.cluster = Cluster(cluster_cmd.settings(), stories=stories)
+        self.cluster = Cluster(
+            cluster_cmd.settings(), stories=stories, skip_idle_ticks=skip_idle_ticks
+        )
         self.output = output
         self.on_pause = on_pause
         self.on_progress = on_progress

@@ -58,8 +58,7 @@ from raftviz.core.sim.invariants import SafetyChecker, Violation
 from raftviz.core.sim.network import Links
 from raftviz.core.sim.story import Applied, Panicked, Story
 
-TICK = 0
-DELIVER = 1
+DELIVER = 1  # the kind of every entry of the delivery heap (ticks have a heap of their own)
 
 
 class ClusterError(ValueError):
@@ -94,13 +93,39 @@ class Settings:
         return lo // self.tick_ms, hi // self.tick_ms
 
 
+@dataclass(slots=True)
+class TickChain:
+    """A node's clock: it ticks at `first`, `first + tick_ms`... until it crashes or is
+    realigned. What the cluster knows of those ticks, so that it can leave out the idle ones
+    (see `Cluster` on skipping) and still order the rest exactly as if every one had run.
+
+    A tick at time T is, in the order of everything, where it would be had it been pushed on
+    one heap when the node's previous tick ran (or when the chain started, for the first):
+    after everything pushed before that moment, before everything pushed after it. `at` and
+    `mark` say when the chain started (the time, and the sequence number of the last thing
+    pushed before); `passed_at` and `passed_mark` the same of the latest tick known to have
+    come before something else of its millisecond (ticks known only to have come after
+    everything of their millisecond are not recorded: none is needed). `rank` orders the
+    ticks of chains with the same phase, which keep the order of their first tie."""
+
+    first: int
+    at: int
+    mark: int
+    rank: int
+    counted: int  # the latest tick whose counting the node's Raft has done
+    passed_at: int = -1
+    passed_mark: int = 0
+    plan: int | None = None  # when the node ticks next for real: a live entry of the tick heap
+
+
 @dataclass
 class SimNode:
     id: int
     raw: RawNode
     alive: bool = True
     phase: int = 0
-    generation: int = 0  # bumps on crash/restart/realign, invalidating scheduled ticks
+    generation: int = 0  # bumps whenever the node's planned tick changes, invalidating the old
+    chain: TickChain | None = None  # None: the node does not tick by itself (crashed, manual)
     kv: dict[str, str] = field(default_factory=dict)
     # (state, term, lead, vote) as last reported in a StateChanged; state None when crashed
     seen: tuple[StateType | None, int, int, int] = (None, -1, -1, -1)
@@ -129,13 +154,33 @@ ROLE = {
 
 
 class Cluster:
-    """N Raft nodes on a simulated network, advanced event by event."""
+    """N Raft nodes on a simulated network, advanced event by event.
 
-    def __init__(self, settings: Settings | None = None, *, stories: bool = False) -> None:
+    Most ticks only count: a follower's election timer goes up by one, far from its timeout.
+    With `skip_idle_ticks` the cluster runs only the ticks that can do more (a timeout that
+    fires, a leader's heartbeat or quorum check; `Raft.idle_ticks` says when), and a node
+    catches up on the counting it skipped before anything else touches it (a message, a
+    command, a view). The run stays the same event for event: the same events, random draws
+    and order (`TickChain` says how the skipped ticks keep their place among same-millisecond
+    events). What changes is only what is processed: `step_event()` and `on_step` see the
+    ticks that ran, so the skipped ones are no positions of a timeline and no steps of a
+    stepping user. Skipping is therefore off by default, as the TUI (whose timeline counts
+    every event and whose `.` steps over each tick) needs it, and on where only the events
+    count: `raftviz check` trials, `raftviz run` of scripts without `step`, `bench sim`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        stories: bool = False,
+        skip_idle_ticks: bool = False,
+    ) -> None:
         s = self.settings = settings or Settings()
         # Stories explain each decision; off, no node builds a decision record (see story.py).
         # They never change the run: the same seed gives the same events with or without them.
         self.stories = stories
+        self.skip_idle_ticks = skip_idle_ticks
         self.rng = random.Random(s.seed)
         self.time_ms = 0
         # True after `step_event()` until the next `advance_to()`: the clock stopped inside a
@@ -146,7 +191,16 @@ class Cluster:
         self.on_step: Callable[[int], None] | None = None
         self._seq = 0  # orders scheduled items at the same time
         self._event_seq = 0
+        # Deliveries: (time, sequence, DELIVER, flight, the time it was pushed at).
         self._heap: list[tuple[int, int, int, int, int]] = []
+        # Planned ticks: (time, order, node id, the node's generation). The order of ticks due
+        # at the same time: the sequence number of their push when every tick runs (exactly
+        # one heap's order), the chain's rank when skipping (see `_tick_is_next`).
+        self._ticks: list[tuple[int, int, int, int]] = []
+        self._ranks = 0  # the last rank given to a tick chain
+        # The ticking nodes by phase (first tick modulo tick_ms): those whose tick can share
+        # a millisecond with an event.
+        self._phases: dict[int, list[SimNode]] = {}
         # Messages in flight, by flight id: the MessageSent event that launched each.
         self.flights: dict[int, MessageSent] = {}
         # The flights that will arrive by themselves: flight id -> sequence number of its
@@ -169,7 +223,7 @@ class Cluster:
             node = SimNode(id, self._new_rawnode(id, MemoryStorage(), None))
             node.phase = self.rng.randrange(s.tick_ms)
             self.nodes[id] = node
-            self._schedule_ticks(node, node.phase)
+            self._start_ticking(node, node.phase)
         for node in self.nodes.values():
             self._report_state(node)
 
@@ -191,14 +245,6 @@ class Cluster:
             unsafe=s.unsafe,
         )
         return RawNode(config, storage, hs, sink=self._relay, stories=self.stories)
-
-    def _schedule_ticks(self, node: SimNode, first: int) -> None:
-        if self.settings.auto_tick:
-            self._push(first, TICK, node.id, node.generation)
-
-    def _push(self, time: int, kind: int, a: int, b: int) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (time, self._seq, kind, a, b))
 
     # ------------------------------------------------------------------ events out
 
@@ -314,7 +360,7 @@ class Cluster:
         """Make `time` the one moment `flight` arrives by itself (any earlier entry goes stale)."""
         self._seq += 1
         self._due[flight] = self._seq
-        heapq.heappush(self._heap, (time, self._seq, DELIVER, flight, 0))
+        heapq.heappush(self._heap, (time, self._seq, DELIVER, flight, self.time_ms))
 
     def _deliver(self, sent: MessageSent) -> None:
         del self.flights[sent.flight]
@@ -362,21 +408,180 @@ class Cluster:
             self._emit(Story, Panicked(node.id, reason, unsafe=unsafe))
         self.crash(node.id)
 
+    # ------------------------------------------------------------------ ticks
+
+    def _start_ticking(self, node: SimNode, first: int) -> None:
+        """Give the node a new clock whose first tick is at `first` (now, or within a tick)."""
+        self._stop_ticking(node)
+        if not self.settings.auto_tick:
+            return
+        now, tick = self.time_ms, self.settings.tick_ms
+        self._ranks += 1
+        node.chain = TickChain(first, now, self._seq, self._ranks, first - tick)
+        self._phases.setdefault(first % tick, []).append(node)
+        if self.skip_idle_ticks and first == now + tick:
+            # A same-phase tick still to come in this millisecond (after a `step`) pushes its
+            # successor after this chain's first tick: it now comes after it, for good.
+            later = sorted(
+                (n.chain.rank, n.id)
+                for n in self.nodes.values()
+                if n.chain is not None
+                and n is not node
+                and now >= n.chain.first
+                and (now - n.chain.first) % tick == 0
+                and n.chain.passed_at != now
+            )
+            for _, id in later:
+                other = self.nodes[id]
+                assert other.chain is not None
+                self._ranks += 1
+                other.chain.rank = self._ranks
+                other.chain.plan = None  # its planned tick carries its old rank: plan again
+                self._catch_up(other)
+                self._replan(other)
+        self._replan(node)
+
+    def _stop_ticking(self, node: SimNode) -> None:
+        """The node's clock stops (it crashed, or a new one replaces it): its Raft keeps the
+        counting done so far, and its planned tick goes stale."""
+        chain = node.chain
+        if chain is not None:
+            self._catch_up(node)
+            phase = chain.first % self.settings.tick_ms
+            self._phases[phase].remove(node)
+            if not self._phases[phase]:
+                del self._phases[phase]
+            node.chain = None
+        node.generation += 1
+
+    def _note_passed(
+        self, time: int, *, rank: int | None = None, seq: int = 0, pushed: int = 0
+    ) -> None:
+        """Record the skipped ticks of millisecond `time` that come before what happens next:
+        the planned tick of rank `rank`, the delivery `seq` pushed at `pushed`, or (neither
+        given) whatever acts once the millisecond is over. What is pushed from now on comes
+        after them, as the ticks' successors will know (`_tick_before`)."""
+        tick = self.settings.tick_ms
+        for node in self._phases.get(time % tick, ()):  # ticks of other phases never tie
+            chain = node.chain
+            if (
+                chain is None
+                or chain.passed_at == time
+                or time < chain.first
+                or (time - chain.first) % tick
+                or (chain.plan is not None and time >= chain.plan)
+            ):
+                continue
+            if rank is not None:
+                before = chain.rank < rank
+            elif seq:
+                before = self._tick_before(chain, time, seq, pushed)
+            else:
+                before = True
+            if before:
+                chain.passed_at, chain.passed_mark = time, self._seq
+
+    def _catch_up(self, node: SimNode) -> None:
+        """Let the node's Raft count the ticks it skipped that have come by now."""
+        chain = node.chain
+        now, tick = self.time_ms, self.settings.tick_ms
+        if chain is None or now - chain.counted < tick:  # no tick since the last counted
+            return
+        last = now - (now - chain.first) % tick
+        if last == now and chain.passed_at != now:
+            last -= tick  # this millisecond's tick is still to come
+        if last > chain.counted:
+            node.raw.raft.skip_idle_ticks((last - chain.counted) // tick)
+            chain.counted = last
+
+    def _replan(self, node: SimNode) -> None:
+        """Plan the node's next tick that can do something (its next tick, when not skipping),
+        after an input that may have reset its timers (the node is caught up). A plan that only
+        moves later (a follower hearing from its leader) keeps its heap entry, which
+        `next_time()` moves when it comes up: one push per timeout instead of per message."""
+        chain = node.chain
+        if chain is None:
+            return
+        idle = node.raw.raft.idle_ticks() if self.skip_idle_ticks else 0
+        plan = None if idle is None else chain.counted + (idle + 1) * self.settings.tick_ms
+        old = chain.plan
+        chain.plan = plan
+        if plan is None or (old is not None and old <= plan):
+            return
+        node.generation += 1
+        if self.skip_idle_ticks:
+            order = chain.rank
+        else:
+            self._seq += 1
+            order = self._seq
+        heapq.heappush(self._ticks, (plan, order, node.id, node.generation))
+
+    def _deliver_now(self, sent: MessageSent) -> None:
+        """Deliver a message to a node caught up on its ticks, then plan its next one."""
+        target = self.nodes[sent.msg.to]
+        if target.chain is None:
+            self._deliver(sent)
+            return
+        self._catch_up(target)
+        self._deliver(sent)
+        self._replan(target)
+
     # ------------------------------------------------------------------ time
 
     def next_time(self) -> int | None:
         """When the next scheduled thing happens (None if nothing ever will)."""
         heap = self._heap
         while heap:
-            time, seq, kind, a, b = heap[0]
-            if kind == DELIVER and self._due.get(a) != seq:  # delivered, held, rescheduled...
-                heapq.heappop(heap)
-                continue
-            if kind == TICK and (not self.nodes[a].alive or self.nodes[a].generation != b):
-                heapq.heappop(heap)
-                continue
-            return time
-        return None
+            _, seq, _, flight, _ = heap[0]
+            if self._due.get(flight) == seq:
+                break
+            heapq.heappop(heap)  # delivered, held, rescheduled...
+        ticks = self._ticks
+        while ticks:
+            time, rank, id, generation = ticks[0]
+            node = self.nodes[id]
+            if node.generation == generation:
+                plan = node.chain.plan if node.chain is not None else None
+                if plan == time:
+                    break
+                if plan is not None:  # postponed (see `_replan`): move the entry
+                    heapq.heapreplace(ticks, (plan, rank, id, generation))
+                    continue
+            heapq.heappop(ticks)  # replanned earlier, crashed, never busy...
+        if not ticks:
+            return heap[0][0] if heap else None
+        if not heap:
+            return ticks[0][0]
+        return min(heap[0][0], ticks[0][0])
+
+    def _tick_is_next(self) -> bool:
+        """Whether the head of the tick heap runs before that of the delivery heap (both live,
+        as `next_time()` leaves them)."""
+        if not self._ticks:
+            return False
+        if not self._heap:
+            return True
+        time, order, id, _ = self._ticks[0]
+        d_time, seq, _, _, pushed = self._heap[0]
+        if time != d_time:
+            return time < d_time
+        if not self.skip_idle_ticks:
+            return order < seq
+        chain = self.nodes[id].chain
+        assert chain is not None
+        return self._tick_before(chain, time, seq, pushed)
+
+    def _tick_before(self, chain: TickChain, time: int, seq: int, pushed: int) -> bool:
+        """Whether the chain's tick at `time` runs before the delivery due then that was pushed
+        at `pushed` with sequence number `seq`: if the tick would have been pushed first."""
+        mark: int | None
+        if time == chain.first:
+            pre, mark = chain.at, chain.mark
+        else:
+            pre = time - self.settings.tick_ms
+            mark = chain.passed_mark if chain.passed_at == pre else None
+        # An unrecorded previous tick came after everything pushed in its millisecond.
+        return pushed > pre or (pushed == pre and mark is not None and mark < seq)
 
     def peek(self) -> NextEvent | None:
         """What `step_event()` would process now, changing nothing a run depends on (only
@@ -384,8 +589,10 @@ class Cluster:
         time = self.next_time()
         if time is None:
             return None
-        _, _, kind, a, _ = self._heap[0]
-        return NextEvent("deliver" if kind == DELIVER else "tick", a, max(time, self.time_ms))
+        if self._tick_is_next():
+            return NextEvent("tick", self._ticks[0][2], max(time, self.time_ms))
+        flight = self._heap[0][3]
+        return NextEvent("deliver", flight, max(time, self.time_ms))
 
     def step_event(self) -> bool:
         """Process the next scheduled thing, moving the clock to it. False if there is none."""
@@ -396,16 +603,30 @@ class Cluster:
         return True
 
     def _run_next(self) -> None:
-        """Run the head of the heap, which `next_time()` has just found to be live."""
-        time, _, kind, a, b = heapq.heappop(self._heap)
-        self.time_ms = max(self.time_ms, time)
-        if kind == TICK:
-            node = self.nodes[a]
-            self._push(time + self.settings.tick_ms, TICK, a, b)
+        """Run the head of the heaps, which `next_time()` has just found to be live."""
+        skip = self.skip_idle_ticks
+        if self._tick_is_next():
+            time, order, id, _ = heapq.heappop(self._ticks)
+            self.time_ms = max(self.time_ms, time)
+            if skip:
+                self._note_passed(time, rank=order)
+            node = self.nodes[id]
+            chain = node.chain
+            assert chain is not None
+            self._catch_up(node)
+            chain.passed_at, chain.passed_mark, chain.counted = time, self._seq, time
+            chain.plan = None  # popped: the next plan is pushed anew
+            if not skip:
+                self._replan(node)  # the next tick, pushed before what this one sends
             node.raw.tick()
             self._process(node)
+            self._replan(node)
         else:
-            self._deliver(self.flights[a])
+            time, seq, _, flight, pushed = heapq.heappop(self._heap)
+            self.time_ms = max(self.time_ms, time)
+            if skip and time % self.settings.tick_ms in self._phases:
+                self._note_passed(time, seq=seq, pushed=pushed)
+            self._deliver_now(self.flights[flight])
         if self.on_step is not None:
             self.on_step(self.time_ms)
 
@@ -415,7 +636,7 @@ class Cluster:
             t = self.next_time()
             if t is None:
                 return False
-            is_tick = self._heap[0][2] == TICK
+            is_tick = self._tick_is_next()
             self.step_event()
             if is_tick:
                 return True
@@ -427,7 +648,11 @@ class Cluster:
             if t is None or t > time_ms:
                 break
             self._run_next()
-        self.time_ms = max(self.time_ms, time_ms)
+        if time_ms >= self.time_ms:
+            self.time_ms = time_ms
+            if self.skip_idle_ticks:
+                # The millisecond is over: its skipped ticks came before whatever acts next.
+                self._note_passed(time_ms)
         self.stepped = False
 
     def settle(self) -> None:
@@ -472,40 +697,54 @@ class Cluster:
 
     # ------------------------------------------------------------------ Raft inputs
 
-    def tick(self, id: int) -> None:
+    def _touch(self, id: int) -> SimNode:
+        """The live node `id`, caught up on its skipped ticks before an input changes it (the
+        input's method plans its next tick after)."""
         node = self.live(id)
+        self._catch_up(node)
+        return node
+
+    def tick(self, id: int) -> None:
+        node = self._touch(id)
         node.raw.tick()
         self._process(node)
+        self._replan(node)
 
     def campaign(self, id: int) -> None:
-        node = self.live(id)
+        node = self._touch(id)
         node.raw.campaign()
         self._process(node)
+        self._replan(node)
 
     def propose(self, id: int | None, data: str) -> bool:
         """A client proposes `data` at node `id` (the leader if None). False if it was dropped."""
-        node = self.live(self.require_leader() if id is None else id)
+        node = self._touch(self.require_leader() if id is None else id)
         try:
             node.raw.propose(data)
             accepted = True
         except ProposalDropped:
             accepted = False
         self._process(node)
+        self._replan(node)
         return accepted
 
     def transfer_leadership(self, frm: int, to: int) -> None:
         self.node(to)
-        node = self.live(frm)
+        node = self._touch(frm)
         node.raw.transfer_leader(to)
         self._process(node)
+        self._replan(node)
 
     def forget_leader(self, id: int) -> None:
-        node = self.live(id)
+        node = self._touch(id)
         node.raw.forget_leader()
         self._process(node)
+        self._replan(node)
 
     def set_election_timeout(self, id: int, ticks: int) -> None:
-        self.live(id).raw.raft.randomized_election_timeout = ticks
+        node = self._touch(id)
+        node.raw.raft.randomized_election_timeout = ticks
+        self._replan(node)
 
     def align_timers(self) -> None:
         """Give every live follower the same timeout, elapsed count and tick phase: their
@@ -517,11 +756,11 @@ class Cluster:
         for node in self.nodes.values():
             r = node.raw.raft
             if node.alive and r.state != StateType.StateLeader:
+                self._catch_up(node)
                 r.randomized_election_timeout = timeout
                 r.election_elapsed = 0
-                node.generation += 1
                 node.phase = 0
-                self._schedule_ticks(node, first)
+                self._start_ticking(node, first)
                 changed.append((node.id, timeout))
         self._emit(TimersChanged, "aligned", tuple(changed))
 
@@ -536,8 +775,10 @@ class Cluster:
         changed: list[tuple[int, int]] = []
         for k, node in enumerate(followers):
             r = node.raw.raft
+            self._catch_up(node)
             r.randomized_election_timeout = lo + min(k * step, hi - lo)
             r.election_elapsed = 0
+            self._replan(node)
             changed.append((node.id, r.randomized_election_timeout))
         self._emit(TimersChanged, "spread", tuple(changed))
 
@@ -551,7 +792,7 @@ class Cluster:
     def crash(self, id: int) -> None:
         node = self.live(id)
         node.alive = False
-        node.generation += 1
+        self._stop_ticking(node)
         self._emit(NodeFault, id, "crashed")
         self._emit(StateChanged, id, "crashed", *node.seen[1:])
         node.seen = (None, -1, -1, -1)
@@ -565,10 +806,10 @@ class Cluster:
         node.raw = self._new_rawnode(id, old.storage, old.persisted_hard)
         node.alive = True
         node.kv = {}
-        node.generation += 1
         self._emit(NodeFault, id, "restarted")
-        self._schedule_ticks(node, self._next_tick_time(node.phase))
+        self._start_ticking(node, self._next_tick_time(node.phase))
         self._process(node)
+        self._replan(node)
 
     def partition(self, groups: list[list[int]]) -> None:
         for g in groups:
@@ -631,7 +872,7 @@ class Cluster:
             waiting = self.flights.keys() - self.held if self.held else self.flights
             if not waiting:
                 return
-            self._deliver(self.flights[min(waiting)])
+            self._deliver_now(self.flights[min(waiting)])
         raise ClusterError(f"stabilize did not settle after {limit} messages")
 
     def deliver_msgs(self, id: int, type: MsgType | None = None) -> int:
@@ -643,7 +884,7 @@ class Cluster:
             if f.msg.to == id and (type is None or f.msg.type == type) and f.flight not in self.held
         ]
         for f in due:
-            self._deliver(f)
+            self._deliver_now(f)
         return len(due)
 
     # ------------------------------------------------------------------ each message's fate
@@ -714,7 +955,7 @@ class Cluster:
         network's one path, so a lost message, a cut link or a crashed receiver still drops it."""
         sent = self._flight(flight)
         self.held.discard(flight)
-        self._deliver(sent)
+        self._deliver_now(sent)
 
     def drop(self, flight: int) -> None:
         """Remove one message from the network, as a loss would, but reported as by hand."""
@@ -800,6 +1041,7 @@ class Cluster:
         return tuple(faults)
 
     def node_view(self, node: SimNode, log_tail: int | None = None) -> NodeView:
+        self._catch_up(node)  # its election timer shows the ticks skipped so far
         raw = node.raw
         r = raw.raft
         log = r.raft_log
@@ -884,7 +1126,7 @@ class Cluster:
         c = self.checker
         n = len(self.nodes)
         total = 1024 * (5 + 5 * n + 5 * n * n // 4)
-        total += size(self._heap) + size(self.flights) + size(c.prefixes)
+        total += size(self._heap) + size(self._ticks) + size(self.flights) + size(c.prefixes)
         total += size(c.committed) + size(c.applied) + sum(size(x) for x in c.chains.values())
         for node in self.nodes.values():
             log = node.raw.raft.raft_log
