@@ -660,7 +660,7 @@ class Raft:
         if every coming tick only counts (a node that cannot campaign). A simulation jumps over
         them with `skip_idle_ticks`; this must mirror `_tick_heartbeat` and `_tick_election`
         exactly, so that skipping never changes a run."""
-        if self.state == StateType.StateLeader:
+        if self.state == StateLeader:
             # The tick that reaches either timeout beats or checks the quorum.
             return max(
                 0,
@@ -677,7 +677,7 @@ class Raft:
     def skip_idle_ticks(self, n: int) -> None:
         """The effect of `n` ticks that `idle_ticks()` said only count."""
         self.election_elapsed += n
-        if self.state == StateType.StateLeader:
+        if self.state == StateLeader:
             self.heartbeat_elapsed += n
 
     def _tick_election(self) -> None:
