@@ -25,7 +25,8 @@ from functools import partial
 from typing import Final
 
 from raftviz.core.raft.messages import MsgType, StateType
-from raftviz.core.sim.cluster import Cluster, Settings
+from raftviz.core.script.parse import ClusterCmd
+from raftviz.core.sim.cluster import Cluster
 from raftviz.core.sim.events import MessageSent
 
 DEFAULT_RANGES: Final = ((150, 150), (150, 151), (150, 155), (150, 175), (150, 200), (150, 300))
@@ -64,18 +65,17 @@ class Setup:
     def label(self) -> str:
         return f"{self.timeout_ms[0]}-{self.timeout_ms[1]}"
 
-    def settings(self, trial: int) -> Settings:
-        """The cluster of trial `trial`: 1 ms ticks, so timeouts are whole milliseconds."""
-        lo = self.timeout_ms[0]
-        return Settings(
+    def cluster(self, trial: int) -> ClusterCmd:
+        """The `cluster` line of trial `trial`: 1 ms ticks, so timeouts are whole ms."""
+        return ClusterCmd(
             nodes=self.nodes,
             seed=trial_seed(self, trial),
             prevote=self.prevote,
             checkquorum=self.checkquorum,
-            election_tick=lo,
+            election_tick=self.timeout_ms[0],
             heartbeat_tick=self.heartbeat_ms,
             tick_ms=1,
-            latency=self.latency_ms,
+            latency_ms=self.latency_ms,
             election_timeout_ms=self.timeout_ms,
             timer_rule=self.timer_rule,
         )
@@ -106,8 +106,9 @@ class _Trial:
 
     def __init__(self, setup: Setup, trial: int) -> None:
         # Nobody counts the ticks, and nearly all of them only count: skip those.
-        self.cluster = Cluster(setup.settings(trial), skip_idle_ticks=True)
-        self.lines = [_cluster_line(setup, trial)]
+        line = setup.cluster(trial)
+        self.cluster = Cluster(line.settings(), skip_idle_ticks=True)
+        self.lines = [line.to_text()]
         self._acted_ms = 0
 
     def act(self, command: str) -> None:
@@ -128,17 +129,6 @@ class _Trial:
                 return False
             self.run(1)
         return True
-
-
-def _cluster_line(setup: Setup, trial: int) -> str:
-    s = setup.settings(trial)
-    lo, hi = setup.timeout_ms
-    return (
-        f"cluster nodes={s.nodes} seed={s.seed} prevote={str(s.prevote).lower()}"
-        f" checkquorum={str(s.checkquorum).lower()} tick=1ms election-timeout={lo}-{hi}ms"
-        f" heartbeat-tick={s.heartbeat_tick} latency=({s.latency[0]}ms,{s.latency[1]}ms)"
-        f" timer-rule={s.timer_rule}"
-    )
 
 
 def _replicated(cluster: Cluster, upto: int) -> bool:
