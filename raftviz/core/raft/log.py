@@ -272,7 +272,8 @@ class RaftLog:
             if ci:
                 if ci <= self.committed:
                     raise AssertionError(f"entry {ci} conflict with committed entry")
-                self.append(ents[ci - prev_index - 1 :])
+                # append() without its own check (the one above) and its unused last index.
+                self.unstable.truncate_and_append(ents[ci - prev_index - 1 :])
         if commit > self.committed:
             self.commit_to(min(commit, last_new))
         return last_new

@@ -111,7 +111,9 @@ class Executor:
 
     `stories` asks the cluster for story events, the plain-words reason of each decision.
     `skip_idle_ticks` lets the cluster jump over ticks that only count (see `Cluster`): the
-    same events, but `step` then steps over the ticks that run only.
+    same events, but `step` then steps over the ticks that run only. `quiet` asks for a
+    cluster that builds no events and no log lines at all (see `Cluster`), for a caller that
+    reads only its state: the commands run the same, reading the state and not the events.
 
     `breakpoints` (set by `break`) are checked after every event of a long command and after
     every command, and each one that fires is reported through `on_break` (its number; by
@@ -129,10 +131,11 @@ class Executor:
         *,
         stories: bool = False,
         skip_idle_ticks: bool = False,
+        quiet: bool = False,
     ) -> None:
         self.cluster_cmd = cluster_cmd
         self.cluster = Cluster(
-            cluster_cmd.settings(), stories=stories, skip_idle_ticks=skip_idle_ticks
+            cluster_cmd.settings(), stories=stories, skip_idle_ticks=skip_idle_ticks, quiet=quiet
         )
         self.output = output
         self.on_pause = on_pause

@@ -167,6 +167,12 @@ class Cluster:
     stepping user. Skipping is therefore off by default, as the TUI (whose timeline counts
     every event and whose `.` steps over each tick) needs it, and on where only the events
     count: `raftviz check` trials, `raftviz run` of scripts without `step`, `bench sim`.
+
+    A `quiet` cluster builds no events and its nodes write no log lines (nor stories), for
+    callers that only read its state: `raftviz check` trials and the election-time experiment.
+    The run is the same (events and log lines never feed back into it); only `drain()` has
+    nothing to hand over and `event_seq` stays 0. `on_send` sees every message put on the wire,
+    for such a caller that waits for one.
     """
 
     def __init__(
@@ -175,12 +181,16 @@ class Cluster:
         *,
         stories: bool = False,
         skip_idle_ticks: bool = False,
+        quiet: bool = False,
     ) -> None:
+        if quiet and stories:
+            raise ValueError("a quiet cluster tells no stories")
         s = self.settings = settings or Settings()
         # Stories explain each decision; off, no node builds a decision record (see story.py).
         # They never change the run: the same seed gives the same events with or without them.
         self.stories = stories
         self.skip_idle_ticks = skip_idle_ticks
+        self.quiet = quiet
         self.rng = random.Random(s.seed)
         self.time_ms = 0
         # True after `step_event()` until the next `advance_to()`: the clock stopped inside a
@@ -189,6 +199,8 @@ class Cluster:
         # Called after every event processed (a tick, a delivery), with its time: how a
         # timeline counts positions. Never copied into a snapshot.
         self.on_step: Callable[[int], None] | None = None
+        # Called with every message put on the wire (duplicates included). Never copied either.
+        self.on_send: Callable[[Message], None] | None = None
         self._seq = 0  # orders scheduled items at the same time
         self._event_seq = 0
         # Deliveries: (time, sequence, DELIVER, flight, the time it was pushed at).
@@ -244,11 +256,14 @@ class Cluster:
             rng=self.rng,
             unsafe=s.unsafe,
         )
-        return RawNode(config, storage, hs, sink=self._relay, stories=self.stories)
+        sink = None if self.quiet else self._relay
+        return RawNode(config, storage, hs, sink=sink, stories=self.stories)
 
     # ------------------------------------------------------------------ events out
 
     def _emit(self, event_type: type[Event], *args: object, **kwargs: object) -> None:
+        if self.quiet:
+            return
         self._event_seq += 1
         self._events.append(event_type(self.time_ms, self._event_seq, *args, **kwargs))
 
@@ -276,6 +291,8 @@ class Cluster:
 
     def _message_event(self, sent: MessageSent, cls: type[MessageEvent], *extra: str) -> None:
         """An event about the flight `sent`; `extra` is a drop's reason or a change's what."""
+        if self.quiet:
+            return
         self._event_seq += 1
         args = (self.time_ms, self._event_seq, sent.flight, sent.msg, sent.sent_ms, sent.deliver_ms)
         self._events.append(cls(*args, *extra))
@@ -346,10 +363,17 @@ class Cluster:
         deliver = now + lo + int(rand() * (hi - lo + 1))
         if self.loss and rand() < self.loss:
             self._lost.add(flight)
-        self._event_seq += 1
-        sent = MessageSent(now, self._event_seq, flight, m, now, deliver)
-        self._events.append(sent)
+        # The event is also the flight's record, so a quiet cluster builds it too (with no
+        # sequence number) but keeps it only in flight.
+        if self.quiet:
+            sent = MessageSent(now, 0, flight, m, now, deliver)
+        else:
+            self._event_seq += 1
+            sent = MessageSent(now, self._event_seq, flight, m, now, deliver)
+            self._events.append(sent)
         self.flights[flight] = sent
+        if self.on_send is not None:
+            self.on_send(m)
         if not self.manual:
             self._schedule_delivery(flight, deliver)
         if not duplicate and self.dup and rand() < self.dup:
@@ -379,12 +403,13 @@ class Cluster:
             self._message_event(sent, MessageDropped, reason)
             return
         # Built here rather than by _message_event: one per message, and its *args cost.
-        self._event_seq += 1
-        self._events.append(
-            MessageDelivered(
-                self.time_ms, self._event_seq, sent.flight, m, sent.sent_ms, sent.deliver_ms
+        if not self.quiet:
+            self._event_seq += 1
+            self._events.append(
+                MessageDelivered(
+                    self.time_ms, self._event_seq, sent.flight, m, sent.sent_ms, sent.deliver_ms
+                )
             )
-        )
         # A refused message (a forwarded proposal reaching a node that lost its leader) is
         # logged by the core; on the wire it is simply gone, as in etcd.
         try:
@@ -1111,11 +1136,11 @@ class Cluster:
 
     def restore(self, snap: Cluster) -> None:
         """Become a copy of `snap` (which stays usable for further restores); whoever listens
-        to `on_step` goes on listening."""
-        hook = self.on_step
+        to `on_step` or `on_send` goes on listening."""
+        hooks = self.on_step, self.on_send
         self.__dict__.update(copy.deepcopy(snap).__dict__)
         self._relay.cluster = self
-        self.on_step = hook
+        self.on_step, self.on_send = hooks
 
     def footprint(self) -> int:
         """About how many bytes a snapshot of the cluster holds: the containers a deep copy
@@ -1139,7 +1164,7 @@ class Cluster:
         # The copy's nodes must log into the copy: give it its own relay before they are copied.
         memo[id(self._relay)] = _Relay(clone)
         for k, v in self.__dict__.items():
-            if k == "on_step":
+            if k in ("on_step", "on_send"):
                 clone.__dict__[k] = None
             else:
                 clone.__dict__[k] = v if k == "settings" else copy.deepcopy(v, memo)
