@@ -115,7 +115,12 @@ class RawNode:
         if r.msgs or r.msgs_after_append:
             return True
         log = r.raft_log
-        if log.unstable.has_next_entries() or log.applying < log.committed:
+        # Unstable.has_next_entries(), inline: a simulation asks after every input and after
+        # every Ready, so one call fewer here is 1% of `bench sim`.
+        unstable = log.unstable
+        if unstable.offset_in_progress < unstable.offset + len(unstable.entries):
+            return True
+        if log.applying < log.committed:
             return True
         soft, hard = self.prev_soft, self.prev_hard
         if r.lead != soft.lead or r.state != soft.state:
@@ -146,7 +151,8 @@ class RawNode:
             hard = HardState(r.term, r.vote, log.committed)
             if not hard.is_empty():
                 self.prev_hard = hard
-        entries = tuple(log.unstable.next_entries()) if log.unstable.has_next_entries() else ()
+        unstable = log.unstable
+        entries = tuple(unstable.next_entries()) if unstable.has_next_entries() else ()
         committed = tuple(log.next_committed_entries()) if log.applying < log.committed else ()
         after = _AfterAdvance()
         outgoing = r.msgs
@@ -163,15 +169,17 @@ class RawNode:
             tuple(outgoing),
             bool(entries) or r.term != prev_hard.term or r.vote != prev_hard.vote,
         )
-        if log.unstable.entries:
-            last = log.last_index()
-            after.stable = (r.term, last, log.term(last))
+        if unstable.entries:
+            # The log's last entry is the unstable tail's: read there, not through the log's
+            # index and term lookups (a Ready per input in a simulation).
+            last = unstable.entries[-1]
+            after.stable = (r.term, last.index, last.term)
+            unstable.accept_in_progress()
         if committed:
             after.applied = committed[-1].index
             log.accept_applying(committed[-1].index)
         r.msgs = []
         r.msgs_after_append = []
-        log.unstable.accept_in_progress()
         self._after = after
         return rd
 
