@@ -86,6 +86,7 @@ from raftviz.core.raft.tracker import (
     ProgressTracker,
     StateProbe,
     StateReplicate,
+    StateSnapshot,
 )
 from raftviz.core.raft.unsafe import (
     ACCEPT_STALE_LEADER,
@@ -350,7 +351,7 @@ class Raft:
     def _maybe_send_append(self, to: int, send_if_empty: bool) -> bool:
         """Send `to` the entries it misses (or an empty append carrying the commit)."""
         pr = self.trk.progress[to]
-        if pr.is_paused():
+        if pr.msg_app_flow_paused or pr.state == StateSnapshot:  # pr.is_paused(), one call less
             return False
         log = self.raft_log
         prev_index = pr.next - 1
