@@ -187,7 +187,8 @@ class RawNode:
         """Write a Ready's hard state and entries to storage (synchronous storage)."""
         if rd.hard_state is not None:
             self.persisted_hard = rd.hard_state
-        self.storage.append(rd.entries)
+        if rd.entries:  # most Readies of a simulation carry only messages
+            self.storage.append(rd.entries)
 
     def advance(self) -> None:
         after = self._after

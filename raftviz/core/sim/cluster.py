@@ -386,11 +386,11 @@ class Cluster:
         self._due[flight] = self._seq
         heapq.heappush(self._heap, (time, self._seq, DELIVER, flight, self.time_ms))
 
-    def _deliver(self, sent: MessageSent) -> None:
+    def _deliver(self, sent: MessageSent, target: SimNode) -> None:
+        """Hand the flight `sent` to its node `target` (or drop it)."""
         del self.flights[sent.flight]
         self._due.pop(sent.flight, None)
         m = sent.msg
-        target = self.nodes[m.to]
         reason = None
         if self._lost and sent.flight in self._lost:
             self._lost.discard(sent.flight)
@@ -545,10 +545,10 @@ class Cluster:
         """Deliver a message to a node caught up on its ticks, then plan its next one."""
         target = self.nodes[sent.msg.to]
         if target.chain is None:
-            self._deliver(sent)
+            self._deliver(sent, target)
             return
         self._catch_up(target)
-        self._deliver(sent)
+        self._deliver(sent, target)
         self._replan(target)
 
     # ------------------------------------------------------------------ time
