@@ -1044,7 +1044,12 @@ class Raft:
             pr.become_replicate()
         elif pr.state == StateReplicate:
             pr.inflights.free_le(m.index)
-        if self._maybe_commit(m):
+        # An acknowledgement at or below the commit cannot move it, so without decision records
+        # to tell (a CommitWaits) the quorum is not asked again: it can only have risen to this
+        # match, and whatever a majority held before was already asked about when its last
+        # match rose (every rise leads here). The followers that answer after a majority are
+        # 40% of the asks, and asking was 7% of `bench core`.
+        if (pr.match > log.committed or self.tell is not None) and self._maybe_commit(m):
             self._bcast_append()
         elif m.frm != self.id and pr.can_bump_commit(log.committed):
             self._send_append(m.frm)
