@@ -72,6 +72,17 @@ def _new(seed: int = 3, every: int = 300) -> Timeline:
     return Timeline(Executor(ClusterCmd(nodes=5, seed=seed), stories=True), snapshot_every=every)
 
 
+def test_a_failed_action_still_finished_its_millisecond_in_the_saved_script() -> None:
+    """`restart 1` on a live node fails, but only after finishing millisecond 0, where node 5
+    ticks: the saved script says so (`run 0ms`) before the failed command's comment."""
+    tl = _new(332, every=40)
+    assert not _act(tl, "restart 1")
+    tl.note(tl.cluster.drain())
+    script = tl.script("cluster nodes=5 seed=332")
+    assert script.splitlines()[1:] == ["run 0ms", "# failed: restart 1"]
+    assert _replayed(script).cluster.view() == tl.cluster.view()
+
+
 def test_every_position_reached_can_be_gone_back_to_and_forward_again() -> None:
     tl = _new()
     seen = _random_session(tl, random.Random(1), 80)

@@ -67,12 +67,15 @@ story at nearly every event."""
 @dataclass(frozen=True, slots=True)
 class Act:
     """An action at its position: the command, the clock when it was taken, and whether the
-    clock stood inside a millisecond then (after `step`), so that replay takes it the same way."""
+    clock stood inside a millisecond then (after `step`), so that replay takes it the same way;
+    whether it failed (it is saved as a comment then), and whether it first finished events of
+    its millisecond (which a failed one's replay must still do)."""
 
     command: Command
     time_ms: int
     stepped: bool
     failed: bool = False
+    settled: bool = False  # it had events of its millisecond to finish before acting
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,12 +270,14 @@ class Timeline:
         b = self._b if self.live else self._fork(command.to_text())
         c = self.cluster
         time_ms, stepped = c.time_ms, c.stepped
+        due = c.next_time()
+        settled = not stepped and due is not None and due <= time_ms
         self._quiet = True
         try:
             ok = carry_out()
         finally:
             self._quiet = False
-        b.acts[len(b.times)] = Act(command, time_ms, stepped, failed=not ok)
+        b.acts[len(b.times)] = Act(command, time_ms, stepped, failed=not ok, settled=settled)
         b.times.append(time_ms)
         b.seqs.append(c.event_seq)
         self.cursor += 1
@@ -481,6 +486,10 @@ class Timeline:
                 last_tick = None
             command = act.command
             if act.failed:
+                if act.settled:
+                    # Before it failed, the command finished the events of its millisecond, as
+                    # every command does (see Executor.execute); the replay must too.
+                    out.append("run 0ms")
                 out.append(f"# failed: {command.to_text()}")
                 last_tick = None
             elif isinstance(command, TickCmd) and isinstance(command.node, int):
