@@ -18,7 +18,6 @@ found, else 130.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import queue
 import shlex
@@ -30,17 +29,13 @@ from itertools import count
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rich.console import Console
 from rich.progress import (
-    BarColumn,
     Progress,
     TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 
-from raftviz.commands import EXIT_USAGE
-from raftviz.commands.workers import ignore_sigint, sigint_deferred, sigint_ignored
+from raftviz.commands import EXIT_INTERRUPTED, EXIT_USAGE
+from raftviz.commands.workers import progress_bar, sigint_deferred, start_pool
 from raftviz.core.etcdtext.describe import escape, format_time
 from raftviz.core.explore import trial
 from raftviz.core.explore.schedule import Schedule, generate
@@ -48,7 +43,6 @@ from raftviz.core.explore.shrink import shrink
 from raftviz.core.script.parse import ClusterCmd
 
 EXIT_FOUND = 1
-EXIT_INTERRUPTED = 130
 
 IN_FLIGHT_PER_JOB = 2
 """Seeds handed to each worker ahead of time: enough that a worker never waits for the parent,
@@ -144,18 +138,11 @@ def check(options: Options) -> int:
         print(f"raftviz check: --out {escape(str(options.out))}: {problem}", file=sys.stderr)
         return EXIT_USAGE
     hunt = Hunt(options)
-    console = Console(stderr=True)
-    progress = Progress(
-        TextColumn("[bold]checking"),
-        BarColumn(),
+    progress = progress_bar(
+        "checking",
         TextColumn("{task.fields[checked]} seeds"),  # "120/2000", or "120" with --time
         TextColumn("{task.fields[rate]:.1f} seeds/s"),
         TextColumn("{task.fields[found]} found"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not console.is_terminal,
     )
     try:
         with progress:
@@ -211,8 +198,7 @@ def _hunt(hunt: Hunt, progress: Progress) -> None:
     task = progress.add_task("check", total=total, checked=f"0{of}", rate=0.0, found=0)
     results: queue.SimpleQueue[Checked | Shrunk | BaseException] = queue.SimpleQueue()
     with sigint_deferred() as interrupted:
-        with sigint_ignored():
-            pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
+        pool = start_pool(jobs)
         pending = 0
         try:
             while True:

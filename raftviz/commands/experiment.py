@@ -10,27 +10,24 @@ from __future__ import annotations
 
 import csv
 import json
-import multiprocessing
 import queue
 import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import redirect_stderr
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import plotext
 from rich import box
 from rich.console import Console, Group
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from raftviz.commands import EXIT_USAGE
-from raftviz.commands.workers import ignore_sigint, sigint_deferred, sigint_ignored
+from raftviz.commands import EXIT_INTERRUPTED, EXIT_USAGE
+from raftviz.commands.workers import progress_bar, sigint_deferred, start_pool
 from raftviz.core.etcdtext.describe import escape
 from raftviz.core.explore.election_time import (
     CAP_MS,
@@ -44,8 +41,6 @@ from raftviz.core.explore.election_time import (
 BATCH = 25
 """Trials per task: enough to keep the cost of handing work to a process small, few enough
 that the bar moves and both cores stay busy to the end."""
-
-EXIT_INTERRUPTED = 130
 
 MARKERS = ("hd", "dot", "+", "x", "*", "o", "#", "@")
 """One marker per line, so that the lines stay apart without colour (a pipe, a printout)."""
@@ -81,7 +76,7 @@ def run_trials(
     results: dict[Setup, list[Result]] = {setup: [] for setup in options.setups}
     done: queue.SimpleQueue[tuple[Setup, list[Result]] | BaseException] = queue.SimpleQueue()
     jobs = max(1, min(options.jobs, len(tasks)))
-    pool = _start_pool(jobs)
+    pool = start_pool(jobs)
     try:
         for task in tasks:
             pool.apply_async(_batch, task, callback=done.put, error_callback=done.put)
@@ -102,18 +97,6 @@ def run_trials(
     for setup in options.setups:
         results[setup].sort(key=lambda r: r.trial)
     return results
-
-
-def _start_pool(jobs: int) -> Any:
-    """Worker processes that ignore Ctrl-C. From the command line (the main thread) they start
-    with it ignored already; from the TUI's worker thread, the real stderr is lent to
-    multiprocessing while it starts them (Textual replaces sys.stderr by an object without a
-    file descriptor, which the resource tracker it starts would be handed)."""
-    if threading.current_thread() is threading.main_thread():
-        with sigint_ignored():
-            return multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
-    with redirect_stderr(sys.__stderr__):
-        return multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
 
 
 def _next(
@@ -248,17 +231,7 @@ def election_time(options: Options) -> int:
             print(f"raftviz experiment: {flag}: {problem}", file=sys.stderr)
             return EXIT_USAGE
     out = Console()
-    err = Console(stderr=True)
-    progress = Progress(
-        TextColumn("[bold]trials"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=err,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar("trials", TextColumn("{task.completed}/{task.total}"))
     started = time.monotonic()
     try:
         with progress, sigint_deferred() as interrupted:

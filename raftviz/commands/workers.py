@@ -1,13 +1,54 @@
 """Worker processes for the commands that spread work over cores (`check`, `experiment`):
-Ctrl-C must stop them cleanly, with no traceback from any process and no pool left hanging.
+Ctrl-C must stop them cleanly, with no traceback from any process and no pool left hanging;
+and the live progress bar both show on stderr while they work.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
+import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+def start_pool(jobs: int) -> Any:
+    """`jobs` worker processes that ignore Ctrl-C. From the command line (the main thread) they
+    start with it ignored already; from the TUI's worker thread, the real stderr is lent to
+    multiprocessing while it starts them (Textual replaces sys.stderr by an object without a
+    file descriptor, which the resource tracker it starts would be handed)."""
+    if threading.current_thread() is threading.main_thread():
+        with sigint_ignored():
+            return multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
+    with redirect_stderr(sys.__stderr__):
+        return multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
+
+
+def progress_bar(what: str, *counts: ProgressColumn) -> Progress:
+    """A bar on stderr (only on a terminal): `what`, the bar, `counts`, time spent and left."""
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn(f"[bold]{what}"),
+        BarColumn(),
+        *counts,
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
 
 
 def ignore_sigint() -> None:
