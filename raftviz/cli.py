@@ -222,13 +222,16 @@ def _build_parser() -> _Parser:
         "leader crashes, over many trials, for several ranges of randomized election timeouts "
         "(the Raft paper's section 9.3 and Figure 16): a table and a CDF plot.",
     )
+    from raftviz.core.explore.election_time import DEFAULT_LATENCY, DEFAULT_RANGES
+
+    paper_ranges = ",".join(f"{lo}-{hi}" for lo, hi in DEFAULT_RANGES)
     experiment.add_argument("name", choices=["election-time"], help="the experiment")
     experiment.add_argument(
         "--timeouts",
         type=_ranges,
-        default="150-150,150-151,150-155,150-175,150-200,150-300",
-        help="election timeout ranges in ms, MIN-MAX separated by commas "
-        "(default: the paper's 150-150,150-151,150-155,150-175,150-200,150-300)",
+        default=paper_ranges,
+        help=f"election timeout ranges in ms, MIN-MAX separated by commas "
+        f"(default: the paper's {paper_ranges})",
         metavar="MIN-MAX,...",
     )
     experiment.add_argument(
@@ -248,8 +251,9 @@ def _build_parser() -> _Parser:
     experiment.add_argument(
         "--latency",
         type=_latency_range,
-        default=(6, 9),
-        help="one-way message latency MIN-MAX in ms, uniform (default 6-9: a 15 ms broadcast)",
+        default=DEFAULT_LATENCY,
+        help="one-way message latency MIN-MAX in ms, uniform (default "
+        f"{DEFAULT_LATENCY[0]}-{DEFAULT_LATENCY[1]}: a {sum(DEFAULT_LATENCY)} ms broadcast)",
         metavar="MIN-MAX",
     )
     experiment.add_argument(

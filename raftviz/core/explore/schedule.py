@@ -98,10 +98,14 @@ class _World:
     def pick(self, among: list[int]) -> int:
         return among[self.rng.randrange(len(among))]
 
+    def write(self) -> str:
+        """A new client write: a key never written before, so that its loss can be seen."""
+        self.writes += 1
+        return f"k{self.writes}={self.writes}"
+
 
 def _propose(w: _World) -> list[Command]:
-    w.writes += 1
-    return [ProposeCmd(f"k{w.writes}={w.writes}", w.pick(w.live()))]
+    return [ProposeCmd(w.write(), w.pick(w.live()))]
 
 
 def _crash(w: _World) -> list[Command]:
@@ -124,19 +128,19 @@ def _bounce(w: _World) -> list[Command]:
 
 
 def _write_alone(w: _World) -> list[Command]:
-    """A node cut off from the others takes a write and crashes; its links come back only once
-    what it sent has met the cut (a link is checked when a message arrives, and the slowest
-    latency a storm sets is 1 s). If it led, its log now holds an entry of its term that no
-    one else has, and later leaders must decide what to do with it: the situation of the
-    paper's Figure 8."""
+    """A node cut off from the others takes a write and crashes; its links come back 1 to 2 s
+    later, once what it sent has met the cut (a link is checked when a message arrives; only
+    the 1.5 s flights of a late append may outlast that). If it led, its log now holds an
+    entry of its term that no one else has, and later leaders must decide what to do with it:
+    the situation of the paper's Figure 8."""
     node = w.pick(w.live())
-    w.writes += 1
+    data = w.write()
     w.crashed.add(node)
     w.isolated.discard(node)
     return [
         RunCmd(2000 + w.rng.randrange(0, 100) * 10),
         IsolateCmd(node),
-        ProposeCmd(f"k{w.writes}={w.writes}", node),
+        ProposeCmd(data, node),
         RunCmd(w.rng.randrange(1, 10) * 10),
         CrashCmd(node),
         RunCmd(1000 + w.rng.randrange(0, 100) * 10),
@@ -163,14 +167,14 @@ def _late_append(w: _World) -> list[Command]:
     over with a campaign and a write of its own: the old leader's appends reach followers
     that already moved to the newer term (and hold the newer leader's entries)."""
     node, other = w.rng.sample(w.live(), 2)
-    w.writes += 2
+    first, second = w.write(), w.write()
     return [
         SetCmd(latency_ms=(50, 1500)),
-        ProposeCmd(f"k{w.writes - 1}={w.writes - 1}", node),
+        ProposeCmd(first, node),
         RunCmd(w.rng.randrange(1, 6) * 10),
         CampaignCmd(other),
         RunCmd(w.rng.randrange(3, 10) * 100),
-        ProposeCmd(f"k{w.writes}={w.writes}", other),
+        ProposeCmd(second, other),
     ]
 
 
@@ -334,8 +338,7 @@ def generate(seed: int, cluster: ClusterCmd) -> Schedule:
         # Its leaders append no empty entry, so they bring the others' logs in line only once
         # a client writes: without this write, every seed whose logs differ at the end would
         # be a liveness failure of the variant, not of the storm.
-        world.writes += 1
         commands.append(RunUntilCmd(Condition((HasLeader(),)), CONVERGENCE_BOUND_MS))
-        commands.append(ProposeCmd(f"k{world.writes}={world.writes}"))
+        commands.append(ProposeCmd(world.write()))
     commands.append(RECOVERY)
     return Schedule(replace(cluster, seed=seed), tuple(commands))
