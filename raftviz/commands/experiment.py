@@ -34,6 +34,7 @@ from raftviz.core.explore.election_time import (
     Result,
     Setup,
     cdf,
+    possible_winners,
     run_trial,
     summarize,
 )
@@ -121,7 +122,12 @@ def describe(options: Options) -> str:
         "pre-vote" if s.prevote else "no pre-vote",
         "check-quorum" if s.checkquorum else "no check-quorum",
     ]
-    logs = "equal logs" if s.equal_logs else "logs of different lengths (2 of 4 followers can win)"
+    winners = len(possible_winners(s))
+    logs = (
+        "equal logs"
+        if s.equal_logs
+        else f"logs of different lengths ({winners} of {s.nodes - 1} followers can win)"
+    )
     return (
         f"Election time after a leader crash: {s.nodes} nodes, {options.trials} trials per "
         f"range, seed {s.seed}. One-way latency uniform in {lo}-{hi} ms (a round trip, the "

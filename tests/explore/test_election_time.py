@@ -17,7 +17,9 @@ from raftviz.commands.run import run_script
 from raftviz.core.explore.election_time import (
     Result,
     Setup,
+    log_lengths,
     percentile,
+    possible_winners,
     run_trial,
     script,
     summarize,
@@ -89,10 +91,23 @@ def test_a_trial_s_script_replays_to_the_same_new_leader(tmp_path: Path) -> None
     assert report["nodes"][report["leader"] - 1]["term"] == 1 + result.terms
 
 
-def test_logs_of_different_lengths_leave_two_followers_unable_to_win() -> None:
-    cluster = _before_the_crash(Setup((150, 300)), 0).cluster
+@pytest.mark.parametrize(
+    ("setup", "winners"),
+    [
+        (Setup((150, 300)), [2, 3]),
+        (Setup((150, 300), nodes=3), [2]),
+        (Setup((150, 300), nodes=7), [2, 3, 4]),
+        (Setup((150, 300), equal_logs=True), [2, 3, 4, 5]),
+    ],
+)
+def test_logs_of_different_lengths_leave_some_followers_unable_to_win(
+    setup: Setup, winners: list[int]
+) -> None:
+    """What the run's header says of the logs is what the trials hold at the crash."""
+    cluster = _before_the_crash(setup, 0).cluster
     lasts = {id: node.raw.raft.raft_log.last_index() for id, node in cluster.nodes.items()}
-    assert lasts == {1: 4, 2: 4, 3: 3, 4: 2, 5: 1}  # the empty entry, then x=0, x=1, x=2
+    assert lasts == {1: 4, **log_lengths(setup)}  # the empty entry, then x=0, x=1, x=2
+    assert possible_winners(setup) == winners
 
 
 def test_the_summary_s_figures() -> None:

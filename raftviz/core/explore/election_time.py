@@ -131,6 +131,26 @@ class _Trial:
         return True
 
 
+def log_lengths(setup: Setup) -> dict[int, int]:
+    """The followers' last index at the crash: the leader's empty entry, then one write each
+    as long as they are not cut off (node N misses every write, N-1 all but the first...)."""
+    followers = list(range(setup.nodes, 1, -1))
+    cut = 0 if setup.equal_logs else min(WRITES, len(followers) - 1)
+    return {id: 1 + (WRITES if k >= cut else k) for k, id in enumerate(followers)}
+
+
+def possible_winners(setup: Setup) -> list[int]:
+    """The followers that can win an election once the leader is gone: those whose log is at
+    least as long as the logs of enough others to make a majority of the whole cluster."""
+    lengths = log_lengths(setup)
+    majority = setup.nodes // 2 + 1
+    return sorted(
+        id
+        for id, mine in lengths.items()
+        if sum(1 for n in lengths.values() if n <= mine) >= majority
+    )
+
+
 def _replicated(cluster: Cluster, upto: int) -> bool:
     """Do nodes 2 to `upto` hold the last entry of node 1, the leader?"""
     index = cluster.nodes[1].raw.raft.raft_log.last_index()
@@ -217,14 +237,11 @@ class Summary:
     capped: int
 
 
-def percentile(sorted_values: list[int], p: float) -> float:
-    """The p-th percentile (0-100) of already sorted values, interpolated between ranks."""
-    if len(sorted_values) == 1:
-        return float(sorted_values[0])
-    rank = (len(sorted_values) - 1) * p / 100
-    low = int(rank)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+def percentile(values: list[int], p: int) -> float:
+    """The p-th percentile (1-99) of `values`, interpolated between ranks."""
+    if len(values) == 1:
+        return float(values[0])
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 def summarize(results: list[Result]) -> Summary:
