@@ -222,15 +222,7 @@ def test_an_unsafe_variant_s_bug_is_found_shrunk_saved_and_replayed(tmp_path: Pa
         *("--seeds", str(FORGETFUL_SEED + 1), "--shard", f"{FORGETFUL_SEED}/{FORGETFUL_SEED + 1}"),
         "--json",
     ]
-    result = subprocess.run(
-        [sys.executable, "-m", "raftviz", "check", *args],
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        check=False,
-    )
+    result = check(*args, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     [failure] = report["failures"]
