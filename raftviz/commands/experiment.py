@@ -132,9 +132,10 @@ def describe(options: Options) -> str:
         f"Election time after a leader crash: {s.nodes} nodes, {options.trials} trials per "
         f"range, seed {s.seed}. One-way latency uniform in {lo}-{hi} ms (a round trip, the "
         f"broadcast time, of {2 * lo}-{2 * hi} ms). Timer rule {s.timer_rule}, "
-        f"{', '.join(features)}, {logs}; 1 ms timer resolution; heartbeats every half of the "
-        f"minimum timeout; the leader crashes at a uniformly random point of its heartbeat "
-        f"interval. Trials with no leader after {CAP_MS // 1000} s are capped there."
+        f"{', '.join(features)}, {logs}; timeouts drawn to 10 us and latencies to 1 us; "
+        f"heartbeats every half of the minimum timeout; the leader crashes at a uniformly "
+        f"random point of its heartbeat interval. Trials with no leader after "
+        f"{CAP_MS // 1000} s are capped there."
     )
 
 
@@ -145,6 +146,7 @@ def table(results: dict[Setup, list[Result]]) -> Table:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         show_edge=False,
+        collapse_padding=True,  # whole 5-digit figures in every column at 80 columns
     )
     t.add_column("timeout", justify="right", no_wrap=True)
     for name in ("trials", "min", "median", "mean", "p90", "p99", "max", "1st term", "capped"):
@@ -154,12 +156,12 @@ def table(results: dict[Setup, list[Result]]) -> Table:
         t.add_row(
             setup.label(),
             str(s.trials),
-            str(s.minimum),
+            f"{s.minimum:.0f}",
             f"{s.median:.0f}",
             f"{s.mean:.0f}",
             f"{s.p90:.0f}",
             f"{s.p99:.0f}",
-            str(s.maximum),
+            f"{s.maximum:.0f}",
             f"{s.first_term:.0%}",
             str(s.capped),
         )

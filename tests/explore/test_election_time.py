@@ -15,6 +15,8 @@ from rich.console import Console
 from raftviz.commands.experiment import Options, plot, run_trials, table
 from raftviz.commands.run import run_script
 from raftviz.core.explore.election_time import (
+    CLOCK,
+    TICK_US,
     Result,
     Setup,
     log_lengths,
@@ -29,6 +31,7 @@ from raftviz.core.script.parse import CrashCmd, parse_script
 
 LATENCY = 5
 TINY = Setup((150, 300), nodes=3, latency_ms=(LATENCY, LATENCY), equal_logs=True)
+L_US = LATENCY * CLOCK
 
 
 def _before_the_crash(setup: Setup, trial: int) -> Executor:
@@ -48,7 +51,9 @@ def test_a_trial_measures_the_first_timer_to_fire_plus_one_round_trip(trial: int
     timer fires after the crash wins at once, one round trip (2L) later, unless the other
     fires before its vote request arrives. A timer fires after its timeout minus what has
     elapsed, or, when the leader's last heartbeat is still on its way (the crash came less
-    than L after it), after the heartbeat's arrival and a whole timeout."""
+    than L after it), after the heartbeat's arrival and a whole timeout. Times are in the
+    trial's microseconds; a timer fires on a tick of its node, so within one tick (TICK_US) of
+    the computed time."""
     # In trial 4 the last heartbeat is under way at the crash. (In trial 0 both timers fire
     # within L of each other: not the simple case.)
     result = run_trial(TINY, trial)
@@ -58,18 +63,17 @@ def test_a_trial_measures_the_first_timer_to_fire_plus_one_round_trip(trial: int
         for f in cluster.flights.values()
         if str(f.msg.type) == "MsgHeartbeat"
     }
-    assert (trial_offset := result.crash_offset_ms) >= LATENCY or beats, "a heartbeat is due"
+    assert (trial_offset := result.crash_offset_us) >= L_US or beats, "a heartbeat is due"
     fires = sorted(
-        beats[id] + node.raw.raft.randomized_election_timeout
+        beats[id] + node.raw.raft.randomized_election_timeout * TICK_US
         if id in beats
-        else node.raw.raft.randomized_election_timeout - node.raw.raft.election_elapsed
+        else (node.raw.raft.randomized_election_timeout - node.raw.raft.election_elapsed) * TICK_US
         for id, node in cluster.nodes.items()
         if id != 1
     )
-    assert trial_offset < LATENCY or not beats
-    assert fires[1] - fires[0] > LATENCY  # the simple case
-    # (A tick in the very millisecond a heartbeat lands may run after it, and count: 1 ms less.)
-    assert result.elapsed_ms in (fires[0] + 2 * LATENCY, fires[0] + 2 * LATENCY - 1)
+    assert trial_offset < L_US or not beats
+    assert fires[1] - fires[0] > L_US  # the simple case
+    assert fires[0] - TICK_US <= result.elapsed_us - 2 * L_US <= fires[0]
     assert (result.terms, result.capped) == (1, False)
 
 
@@ -77,7 +81,9 @@ def test_a_trial_s_script_replays_to_the_same_new_leader(tmp_path: Path) -> None
     setup = Setup((150, 175))
     result = run_trial(setup, 3)
     lines = script(setup, 3)
-    assert lines[-2:] == ["crash 1", "run until leader term>=2 timeout=10s"]
+    # The trial's clock counts microseconds, and its first line says so: 10 s is 10,000 "s".
+    assert "read every ms below as a microsecond" in lines[0]
+    assert lines[-2:] == ["crash 1", "run until leader term>=2 timeout=10000s"]
     path = tmp_path / "trial.raft"
     path.write_text("\n".join(lines) + "\n")
     out = io.StringIO()
@@ -86,7 +92,7 @@ def test_a_trial_s_script_replays_to_the_same_new_leader(tmp_path: Path) -> None
     crashed = sum(
         int(line[4:-2]) for line in lines if line.startswith("run ") and "until" not in line
     )
-    assert report["time_ms"] == crashed + result.elapsed_ms
+    assert report["time_ms"] == crashed + result.elapsed_us
     assert report["leader"] != 1
     assert report["nodes"][report["leader"] - 1]["term"] == 1 + result.terms
 
@@ -111,10 +117,11 @@ def test_logs_of_different_lengths_leave_some_followers_unable_to_win(
 
 
 def test_the_summary_s_figures() -> None:
-    results = [Result(k, ms, 1 + (k % 2), False, 0) for k, ms in enumerate([300, 100, 200, 400])]
-    s = summarize([*results, Result(4, 10_000, 0, True, 0)])
-    assert (s.trials, s.minimum, s.median, s.maximum, s.capped) == (5, 100, 300.0, 10_000, 1)
-    assert s.mean == pytest.approx(2200)
+    times_us = [300_000, 100_500, 200_000, 400_000]
+    results = [Result(k, us, 1 + (k % 2), False, 0) for k, us in enumerate(times_us)]
+    s = summarize([*results, Result(4, 10_000_000, 0, True, 0)])
+    assert (s.trials, s.minimum, s.median, s.maximum, s.capped) == (5, 100.5, 300.0, 10_000, 1)
+    assert s.mean == pytest.approx(2200.1)
     assert s.first_term == pytest.approx(0.4)
     assert percentile([10, 20, 30, 40], 50) == 25
     assert percentile([7], 99) == 7
@@ -141,6 +148,16 @@ def test_the_table_and_the_plot_render_at_80x24() -> None:
     assert "150-300 ms" in text  # the legend
     assert "log scale" in text
     assert len([line for line in lines if "┤" in line]) >= 4  # the y axis' ticks
+
+
+def test_the_table_shows_whole_figures_at_80_columns_even_for_capped_lines() -> None:
+    """Every column of a line capped at 10 s holds 5 digits: none may be cut to '100…'."""
+    capped = [Result(k, 10_000_000, 0, True, 0) for k in range(1000)]
+    console = Console(width=80, record=True, color_system=None, file=io.StringIO())
+    console.print(table({Setup((150, 150)): capped}))
+    row = next(line for line in console.export_text().splitlines() if line.startswith("150"))
+    assert "…" not in row
+    assert row.split() == ["150-150", "1000", *["10000"] * 6, "0%", "1000"]
 
 
 def _experiment(*args: str) -> subprocess.CompletedProcess[str]:
@@ -188,3 +205,17 @@ def test_the_command_prints_the_table_and_the_plot_and_writes_its_files(tmp_path
     assert report["lines"][1]["elapsed_ms"] == [
         run_trial(Setup((150, 300)), k).elapsed_ms for k in range(10)
     ]
+
+
+def test_a_narrow_range_draws_timeouts_finer_than_a_millisecond() -> None:
+    """150-151 ms: each follower's timeout (redrawn at every reset) lies within the range, and
+    the draws take many values inside that one millisecond, not just its two ends."""
+    setup = Setup((150, 151))
+    drawn = {
+        node.raw.raft.randomized_election_timeout * TICK_US
+        for trial in range(12)
+        for id, node in _before_the_crash(setup, trial).cluster.nodes.items()
+        if id != 1
+    }
+    assert min(drawn) >= 150 * CLOCK and max(drawn) <= 151 * CLOCK
+    assert len(drawn) > 20

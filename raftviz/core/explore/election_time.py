@@ -8,6 +8,10 @@ crash at a uniformly random point of its heartbeat interval (half the minimum el
 measured, the simulated time from the crash until a live node leads at a higher term, and how
 many terms that took.
 
+A trial's clock counts microseconds (`CLOCK` units per ms): the simulation's clock is whole
+units, and with millisecond units the paper's narrow ranges would collapse (150-151 ms would
+draw one of two timeouts, and ties within a millisecond would be common).
+
 Everything a trial does is the simulation's own (a cluster line, `campaign`, `cut ... type=MsgApp`,
 `propose`, `crash`), so a trial is exactly a script: `script()` writes it, and `raftviz run`
 replays it. A trial is a pure function of its `Setup` and its number: its seed is derived from
@@ -35,6 +39,17 @@ DEFAULT_LATENCY: Final = (6, 9)
 """One-way latency in ms, uniform: a round trip to a follower (the broadcast time) of 12 to 18
 ms, 15 on average, as in the paper's setup."""
 
+CLOCK: Final = 1000
+"""Units of a trial's clock per millisecond: its cluster counts microseconds. Every duration it
+is given (tick, timeouts, latency) is scaled by CLOCK, and every time it reports divided."""
+
+TICK_US: Final = 10
+"""A trial's nodes tick every 10 us: timeouts are drawn to 10 us (a hundred values in each
+millisecond of a range), within the script language's 100,000 ticks per timeout."""
+
+SECOND: Final = 1000 * CLOCK
+"""A second of a trial's clock: how long node 1 has to be elected, or an entry to spread."""
+
 CAP_MS: Final = 10_000
 """A trial that has no new leader 10 simulated seconds after the crash stops there and counts
 as capped (with 150 ms timeouts that is dozens of failed elections)."""
@@ -57,25 +72,27 @@ class Setup:
     seed: int = 1
 
     @property
-    def heartbeat_ms(self) -> int:
+    def heartbeat_us(self) -> int:
         """The leader's heartbeat interval: half the minimum election timeout."""
-        return max(1, self.timeout_ms[0] // 2)
+        return self.timeout_ms[0] * CLOCK // 2
 
     def label(self) -> str:
         return f"{self.timeout_ms[0]}-{self.timeout_ms[1]}"
 
     def cluster(self, trial: int) -> ClusterCmd:
-        """The `cluster` line of trial `trial`: 1 ms ticks, so timeouts are whole ms."""
+        """The `cluster` line of trial `trial`, in units of a microsecond (see CLOCK): a tick
+        every TICK_US, so timeouts are drawn to 10 us; latencies are drawn to the microsecond."""
+        lo, hi = self.timeout_ms
         return ClusterCmd(
             nodes=self.nodes,
             seed=trial_seed(self, trial),
             prevote=self.prevote,
             checkquorum=self.checkquorum,
-            election_tick=self.timeout_ms[0],
-            heartbeat_tick=self.heartbeat_ms,
-            tick_ms=1,
-            latency_ms=self.latency_ms,
-            election_timeout_ms=self.timeout_ms,
+            election_tick=lo * CLOCK // TICK_US,
+            heartbeat_tick=max(1, self.heartbeat_us // TICK_US),
+            tick_ms=TICK_US,
+            latency_ms=(self.latency_ms[0] * CLOCK, self.latency_ms[1] * CLOCK),
+            election_timeout_ms=(lo * CLOCK, hi * CLOCK),
             timer_rule=self.timer_rule,
         )
 
@@ -88,27 +105,40 @@ def trial_seed(setup: Setup, trial: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """One trial: `elapsed_ms` from the crash to the new leader, the `terms` it took (1: the
+    """One trial: `elapsed_us` from the crash to the new leader, the `terms` it took (1: the
     first election won), `capped` if no leader came within CAP_MS (elapsed is then CAP_MS)."""
 
     trial: int
-    elapsed_ms: int
+    elapsed_us: int
     terms: int
     capped: bool
-    crash_offset_ms: int
+    crash_offset_us: int
+
+    @property
+    def elapsed_ms(self) -> float:
+        return self.elapsed_us / CLOCK
+
+    @property
+    def crash_offset_ms(self) -> float:
+        return self.crash_offset_us / CLOCK
 
 
 class _Trial:
-    """A trial's cluster, driven a whole millisecond at a time (as a script's `run` does) so
-    that every action lands between two milliseconds, and each one written down as the script
-    command that does the same: `lines` replays the trial with `raftviz run`."""
+    """A trial's cluster, driven a whole unit at a time (as a script's `run` does) so that
+    every action lands between two units, and each one written down as the script command that
+    does the same: `lines` replays the trial with `raftviz run`, its `ms` read as microseconds
+    (the script language counts whole milliseconds; its first line says so)."""
 
     def __init__(self, setup: Setup, trial: int) -> None:
         # Nobody counts the ticks, and nearly all of them only count: skip those. Nobody reads
         # the events or the log lines either: build none.
         line = setup.cluster(trial)
         self.cluster = Cluster(line.settings(), skip_idle_ticks=True, quiet=True)
-        self.lines = [line.to_text()]
+        self.lines = [
+            f"# election-time trial {trial} of line {setup.label()} ms: its clock counts "
+            "microseconds, so read every ms below as a microsecond",
+            line.to_text(),
+        ]
         self._acted_ms = 0
 
     def act(self, command: str) -> None:
@@ -121,13 +151,16 @@ class _Trial:
     def run(self, ms: int) -> None:
         self.cluster.advance_to(self.cluster.time_ms + ms)
 
-    def run_until(self, holds: Callable[[], bool], limit_ms: int) -> bool:
-        """Whole milliseconds until `holds()`, for at most `limit_ms`: whether it held."""
-        end = self.cluster.time_ms + limit_ms
+    def run_until(self, holds: Callable[[], bool], limit: int) -> bool:
+        """Whole units until `holds()`, for at most `limit` units: whether it held. Between two
+        scheduled events nothing changes, so the clock jumps to the next one's unit."""
+        c = self.cluster
+        end = c.time_ms + limit
         while not holds():
-            if self.cluster.time_ms >= end:
+            if c.time_ms >= end:
                 return False
-            self.run(1)
+            due = c.next_time()
+            c.advance_to(end if due is None else min(end, max(due, c.time_ms + 1)))
         return True
 
 
@@ -172,7 +205,7 @@ def _trial(setup: Setup, trial: int) -> tuple[Result, list[str]]:
     c = t.cluster
     t.act("campaign 1")
     c.campaign(1)
-    if not t.run_until(lambda: _leader_at_least(c, 1) == 1 and _replicated(c, setup.nodes), 1000):
+    if not t.run_until(lambda: _leader_at_least(c, 1) == 1 and _replicated(c, setup.nodes), SECOND):
         raise RuntimeError(f"trial {trial}: node 1 was not elected (the setup is broken)")
     followers = list(range(setup.nodes, 1, -1))  # the last ones get the fewest entries
     for k in range(WRITES):
@@ -183,7 +216,7 @@ def _trial(setup: Setup, trial: int) -> tuple[Result, list[str]]:
         c.propose(1, f"x={k}")
         # The entry reaches every follower not cut off yet before the next cut.
         reached = setup.nodes if setup.equal_logs else max(2, setup.nodes - 1 - k)
-        if not t.run_until(partial(_replicated, c, reached), 1000):
+        if not t.run_until(partial(_replicated, c, reached), SECOND):
             raise RuntimeError(f"trial {trial}: entry {k + 2} was not replicated")
     # The leader's next regular round of heartbeats, then its crash somewhere in the interval
     # before the round after.
@@ -194,20 +227,21 @@ def _trial(setup: Setup, trial: int) -> tuple[Result, list[str]]:
             beats.append(m)
 
     c.on_send = note_beat
-    if not t.run_until(lambda: bool(beats), 2 * setup.heartbeat_ms + 1):
+    if not t.run_until(lambda: bool(beats), 2 * setup.heartbeat_us + 1):
         raise RuntimeError(f"trial {trial}: the leader sent no heartbeat")
     c.on_send = None
-    offset = random.Random(f"crash {c.settings.seed}").randrange(setup.heartbeat_ms)
+    offset = random.Random(f"crash {c.settings.seed}").randrange(setup.heartbeat_us)
     t.run(offset)
     old_term = c.nodes[1].raw.raft.term
     t.act("crash 1")
     c.crash(1)
     crashed_at = c.time_ms
-    t.act(f"run until leader term>={old_term + 1} timeout={CAP_MS // 1000}s")
-    found = t.run_until(lambda: _leader_at_least(c, old_term + 1) is not None, CAP_MS)
+    cap = CAP_MS * CLOCK
+    t.act(f"run until leader term>={old_term + 1} timeout={cap // 1000}s")
+    found = t.run_until(lambda: _leader_at_least(c, old_term + 1) is not None, cap)
     leader = _leader_at_least(c, old_term + 1)
     if not found or leader is None:
-        return Result(trial, CAP_MS, 0, True, offset), t.lines
+        return Result(trial, cap, 0, True, offset), t.lines
     terms = c.nodes[leader].raw.raft.term - old_term
     return Result(trial, c.time_ms - crashed_at, terms, False, offset), t.lines
 
@@ -227,17 +261,17 @@ class Summary:
     """A line's figures, in ms."""
 
     trials: int
-    minimum: int
+    minimum: float
     median: float
     mean: float
     p90: float
     p99: float
-    maximum: int
+    maximum: float
     first_term: float  # share of the trials won at the first election
     capped: int
 
 
-def percentile(values: list[int], p: int) -> float:
+def percentile(values: list[float], p: int) -> float:
     """The p-th percentile (1-99) of `values`, interpolated between ranks."""
     if len(values) == 1:
         return float(values[0])
@@ -259,7 +293,7 @@ def summarize(results: list[Result]) -> Summary:
     )
 
 
-def cdf(results: list[Result]) -> tuple[list[int], list[float]]:
+def cdf(results: list[Result]) -> tuple[list[float], list[float]]:
     """The cumulative distribution of election times: x in ms, y the share elected by x."""
     times = sorted(r.elapsed_ms for r in results)
     n = len(times)
