@@ -47,7 +47,7 @@ def split_log(terms: list[int], split: int) -> RaftLog:
     entries = [Entry(term=t, index=i + 1) for i, t in enumerate(terms)]
     storage = MemoryStorage()
     storage.append(entries[:split])
-    log = RaftLog(storage, lambda _: None)
+    log = RaftLog(storage, lambda *_: None)
     log.append(entries[split:])
     return log
 

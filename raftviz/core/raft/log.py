@@ -9,9 +9,17 @@ whose term is still known, so appends right after it can be matched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from raftviz.core.raft.messages import Entry
+
+
+class Logf(Protocol):
+    """Where the log writes its lines: an etcd-style format and its values, formatted only if
+    somebody reads the line (see Raft._info)."""
+
+    def __call__(self, fmt: str, /, *args: object) -> None: ...
 
 
 class LogUnavailable(Exception):
@@ -78,7 +86,7 @@ class Unstable:
 
     __slots__ = ("entries", "log", "offset", "offset_in_progress")
 
-    def __init__(self, offset: int, log: Callable[[str], None]) -> None:
+    def __init__(self, offset: int, log: Logf) -> None:
         self.offset = offset
         self.offset_in_progress = offset
         self.entries: list[Entry] = []
@@ -104,12 +112,16 @@ class Unstable:
         """Forget entries up to `index` once persisted, unless they were replaced meanwhile."""
         t = self.maybe_term(index)
         if t is None:
-            self.log(f"entry at index {index} missing from unstable log; ignoring")
+            self.log("entry at index %s missing from unstable log; ignoring", index)
             return
         if t != term:
             self.log(
-                f"entry at (index,term)=({index},{term}) mismatched with "
-                f"entry at ({index},{t}) in unstable log; ignoring"
+                "entry at (index,term)=(%s,%s) mismatched with entry at "
+                "(%s,%s) in unstable log; ignoring",
+                index,
+                term,
+                index,
+                t,
             )
             return
         del self.entries[: index + 1 - self.offset]
@@ -121,12 +133,12 @@ class Unstable:
         if first == self.offset + len(self.entries):
             self.entries.extend(ents)
         elif first <= self.offset:
-            self.log(f"replace the unstable entries from index {first}")
+            self.log("replace the unstable entries from index %s", first)
             self.entries = list(ents)
             self.offset = first
             self.offset_in_progress = first
         else:
-            self.log(f"truncate the unstable entries before index {first}")
+            self.log("truncate the unstable entries before index %s", first)
             del self.entries[first - self.offset :]
             self.entries.extend(ents)
             self.offset_in_progress = min(self.offset_in_progress, first)
@@ -140,7 +152,7 @@ class RaftLog:
 
     __slots__ = ("applied", "applying", "committed", "log", "storage", "unstable")
 
-    def __init__(self, storage: MemoryStorage, log: Callable[[str], None]) -> None:
+    def __init__(self, storage: MemoryStorage, log: Logf) -> None:
         self.storage = storage
         self.log = log
         first = storage.first_index()
@@ -229,8 +241,10 @@ class RaftLog:
                 return e.index  # a new entry (the common case: no lookup, no exception)
             if not self.match_term(e.index, e.term):
                 self.log(
-                    f"found conflict at index {e.index} [existing term: "
-                    f"{self.term_or_zero(e.index)}, conflicting term: {e.term}]"
+                    "found conflict at index %s [existing term: %s, conflicting term: %s]",
+                    e.index,
+                    self.term_or_zero(e.index),
+                    e.term,
                 )
                 return e.index
         return 0
