@@ -132,7 +132,7 @@ def describe(options: Options) -> str:
         f"Election time after a leader crash: {s.nodes} nodes, {options.trials} trials per "
         f"range, seed {s.seed}. One-way latency uniform in {lo}-{hi} ms (a round trip, the "
         f"broadcast time, of {2 * lo}-{2 * hi} ms). Timer rule {s.timer_rule}, "
-        f"{', '.join(features)}, {logs}; timeouts drawn to 10 us and latencies to 1 us; "
+        f"{', '.join(features)}, {logs}; timeouts drawn to 10 µs and latencies to 1 µs; "
         f"heartbeats every half of the minimum timeout; the leader crashes at a uniformly "
         f"random point of its heartbeat interval. Trials with no leader after "
         f"{CAP_MS // 1000} s are capped there."
