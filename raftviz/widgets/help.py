@@ -130,7 +130,7 @@ def legend(palette: Palette) -> Group:
         "… about to fire (80% and more)",
     )
     cards.add_row(
-        Text("┏━▶S3━┓", style=palette.fg("raft-selected", bold=True)),
+        Text("┏▶S3━━┓", style=palette.fg("raft-selected", bold=True)),
         "heavy border and ▶: the selected node (the keys act on it)",
     )
     cards.add_row(

@@ -301,9 +301,13 @@ def render_card(
     else:
         tl, tr, bl, br, h, v = "╭", "╮", "╰", "╯", "─", "│"
 
-    top = CellLine().add(tl + h, border)
+    # The selected card's ▶ takes the place of the border's first dash, and the space after the
+    # title goes first when the title fills the row: a small card stays whole when selected
+    # ("┏▶S1 ○ FOLL T1 ┓") and at two-digit terms ("╭─S5 ○ FOLL T12╮").
+    top = CellLine().add(tl if selected else tl + h, border)
     top.cells.extend(_title(node, level, palette, selected).cells)
-    top.add(" ", border)
+    if len(top) < width - 1:
+        top.add(" ", border)
     top_cells = top.fit(width - 1, border)
     top_cells = [
         (h if char == " " and i >= len(top) else char, style)

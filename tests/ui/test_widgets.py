@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations
 from typing import Any
 
@@ -130,6 +131,18 @@ def test_cards_have_exactly_their_size(level: Any, views: Any) -> None:
         rows = render_card(node, level, palette, selected=node.id == 1, cuts=((1, 3), (3, 1)))
         assert len(rows) == level.height
         assert all(len(row) == level.width for row in rows)
+
+
+@pytest.mark.parametrize("selected", [False, True])
+@pytest.mark.parametrize("term", [1, 12])
+def test_a_compact_card_s_title_stays_whole(views: Any, selected: bool, term: int) -> None:
+    """80x24 draws compact cards: selected, or at a two-digit term, the title is not cut."""
+    palette = Palette.from_variables(THEMES["raft-dark"].variables)
+    node = replace(views.five().nodes[3], term=term)  # S4, a follower
+    level = next(level for level in CARD_LEVELS if level.name == "compact")
+    top = "".join(char for char, _ in render_card(node, level, palette, selected=selected)[0])
+    assert f"S4 ○ FOLL T{term}" in top and "…" not in top
+    assert ("▶S4" in top) == selected
 
 
 def test_timer_ratio_is_clamped(views: Any) -> None:
