@@ -139,17 +139,17 @@ class _Trial:
             "microseconds, so read every ms below as a microsecond",
             line.to_text(),
         ]
-        self._acted_ms = 0
+        self._acted = 0
 
     def act(self, command: str) -> None:
         c = self.cluster
-        if c.time_ms > self._acted_ms:
-            self.lines.append(f"run {c.time_ms - self._acted_ms}ms")
-            self._acted_ms = c.time_ms
+        if c.time_ms > self._acted:
+            self.lines.append(f"run {c.time_ms - self._acted}ms")
+            self._acted = c.time_ms
         self.lines.append(command)
 
-    def run(self, ms: int) -> None:
-        self.cluster.advance_to(self.cluster.time_ms + ms)
+    def run(self, units: int) -> None:
+        self.cluster.advance_to(self.cluster.time_ms + units)
 
     def run_until(self, holds: Callable[[], bool], limit: int) -> bool:
         """Whole units until `holds()`, for at most `limit` units: whether it held. Between two
