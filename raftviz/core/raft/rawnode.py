@@ -190,7 +190,12 @@ class RawNode:
         if rd.entries:  # most Readies of a simulation carry only messages
             self.storage.append(rd.entries)
 
-    def advance(self) -> None:
+    def advance(self) -> bool:
+        """Finish the accepted Ready. True if the node stepped its own responses (its vote, a
+        leader's acknowledgement): only then can it have a new Ready or a new role, term or
+        leader, since `ready()` handed out all else and marking entries stable or applied
+        changes neither. A simulation asks for a Ready after every one, so that saying so
+        spares it a `has_ready()` per Ready (most carry no own response)."""
         after = self._after
         if after is None:
             raise AssertionError("advance() without ready()")
@@ -202,3 +207,4 @@ class RawNode:
             r.entries_persisted(*after.stable)
         if after.applied:
             r.raft_log.applied_to(after.applied)
+        return bool(after.self_messages)

@@ -313,11 +313,15 @@ class Cluster:
             self._violations(self.checker.became_leader(node.id, r.term, terms))
 
     def _process(self, node: SimNode) -> None:
-        """Handle every Ready the node has: persist, apply, send, advance."""
+        """Handle every Ready the node has: persist, apply, send, advance. After a Ready, the
+        node is asked again (and its state reported again) only if `advance()` stepped its own
+        responses, as nothing else can give it more: one `has_ready()` and one state report
+        fewer per Ready (370k calls to each were 4% of `bench sim`)."""
         raw = node.raw
         r = raw.raft
         self._report_state(node)
-        while raw.has_ready():
+        more = raw.has_ready()
+        while more:
             rd = raw.ready()
             if rd.entries:
                 first, last = rd.entries[0].index, rd.entries[-1].index
@@ -347,8 +351,11 @@ class Cluster:
                     self._emit(Story, Applied(node.id, ce))
             for m in rd.messages:
                 self._send(m)
-            raw.advance()
-            self._report_state(node)
+            if raw.advance():
+                self._report_state(node)
+                more = raw.has_ready()
+            else:
+                more = False
 
     def _send(self, m: Message, duplicate: bool = False) -> int:
         """Put `m` on the wire: draw its flight time, whether it is lost, and whether the
