@@ -383,7 +383,10 @@ class Cluster:
         if self.on_send is not None:
             self.on_send(m)
         if not self.manual:
-            self._schedule_delivery(flight, deliver)
+            # _schedule_delivery(), inline: a call fewer per message (2% of `bench sim`).
+            seq = self._seq = self._seq + 1
+            self._due[flight] = seq
+            heapq.heappush(self._heap, (deliver, seq, DELIVER, flight, now))
         if not duplicate and self.dup and rand() < self.dup:
             self._send(m, duplicate=True)
         return flight
@@ -641,7 +644,8 @@ class Cluster:
         skip = self.skip_idle_ticks
         if self._tick_next:
             time, order, id, _ = heapq.heappop(self._ticks)
-            self.time_ms = max(self.time_ms, time)
+            if time > self.time_ms:
+                self.time_ms = time
             if skip:
                 self._note_passed(time, rank=order)
             node = self.nodes[id]
@@ -657,7 +661,8 @@ class Cluster:
             self._replan(node)
         else:
             time, seq, _, flight, pushed = heapq.heappop(self._heap)
-            self.time_ms = max(self.time_ms, time)
+            if time > self.time_ms:  # not max(): a builtin call per message
+                self.time_ms = time
             if skip and time % self.settings.tick_ms in self._phases:
                 self._note_passed(time, seq=seq, pushed=pushed)
             self._deliver_now(self.flights[flight])
