@@ -520,7 +520,7 @@ class Cluster:
     def _deliver_now(self, sent: MessageSent) -> None:
         """Hand the flight `sent` to its node (or drop it), the node caught up on its ticks
         first, then plan the node's next tick. One method for the whole of it, as it runs per
-        message: a separate call to hand the flight over was 3% of `bench sim`."""
+        message: handing the flight over in a method of its own cost a call per message."""
         flight = sent.flight
         m = sent.msg
         target = self.nodes[m.to]
