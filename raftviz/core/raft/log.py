@@ -101,9 +101,6 @@ class Unstable:
     def next_entries(self) -> list[Entry]:
         return self.entries[self.offset_in_progress - self.offset :]
 
-    def has_next_entries(self) -> bool:
-        return self.offset_in_progress < self.offset + len(self.entries)
-
     def accept_in_progress(self) -> None:
         if self.entries:
             self.offset_in_progress = self.entries[-1].index + 1

@@ -100,6 +100,8 @@ _UNSTAMPED = frozenset({MsgProp, MsgReadIndex})
 """Local requests, which travel with term 0 even when forwarded to the leader."""
 _AFTER_APPEND = frozenset({MsgAppResp, MsgVoteResp, MsgPreVoteResp})
 """Responses that may only leave once the state they answer for is persisted."""
+_VOTE_REQUESTS = frozenset({MsgVote, MsgPreVote})
+"""A set, not a tuple: `step` asks of every message, and a tuple compares member by member."""
 LogSink = Callable[[LogLine | Decision], None]
 Fields = tuple[tuple[str, object], ...]
 """Receives a node's log lines, and its decision records when it was built with `stories`."""
@@ -694,20 +696,18 @@ class Raft:
         """How many of the coming ticks only count (the tick after them can do more), or None
         if every coming tick only counts (a node that cannot campaign). A simulation jumps over
         them with `skip_idle_ticks`; this must mirror `_tick_heartbeat` and `_tick_election`
-        exactly, so that skipping never changes a run."""
+        exactly, so that skipping never changes a run. Asked after every input of a simulation,
+        it compares instead of calling min() and max(), which were a fifth of its time."""
         if self.state == StateLeader:
             # The tick that reaches either timeout beats or checks the quorum.
-            return max(
-                0,
-                min(
-                    self.heartbeat_timeout - self.heartbeat_elapsed,
-                    self.election_timeout - self.election_elapsed,
-                )
-                - 1,
-            )
-        if not self.promotable():
+            beat = self.heartbeat_timeout - self.heartbeat_elapsed
+            check = self.election_timeout - self.election_elapsed
+            idle = (beat if beat < check else check) - 1
+        elif self.promotable():
+            idle = self.randomized_election_timeout - self.election_elapsed - 1
+        else:
             return None
-        return max(0, self.randomized_election_timeout - self.election_elapsed - 1)
+        return idle if idle > 0 else 0
 
     def skip_idle_ticks(self, n: int) -> None:
         """The effect of `n` ticks that `idle_ticks()` said only count."""
@@ -761,7 +761,7 @@ class Raft:
         if m.term == 0:
             pass
         elif m.term > self.term:
-            if t in (MsgVote, MsgPreVote):
+            if t in _VOTE_REQUESTS:
                 force = m.context == CAMPAIGN_TRANSFER
                 in_lease = (
                     self.check_quorum
@@ -912,7 +912,7 @@ class Raft:
 
         if t == MsgHup:
             self._hup(CampaignType.PRE_ELECTION if self.pre_vote else CampaignType.ELECTION)
-        elif t in (MsgVote, MsgPreVote):
+        elif t in _VOTE_REQUESTS:
             self._handle_vote(m)
         elif self.state == StateLeader:
             self._step_leader(m)
