@@ -139,6 +139,12 @@ def describe(options: Options) -> str:
     )
 
 
+def _ms(value: float) -> str:
+    """A time in the table: whole ms, but tenths below 100 ms, where a trial's microsecond
+    clock tells apart what whole milliseconds would round together (2-3 ms timeouts...)."""
+    return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+
+
 def table(results: dict[Setup, list[Result]]) -> Table:
     t = Table(
         title="Time from the leader's crash to a new leader, in ms",
@@ -156,12 +162,7 @@ def table(results: dict[Setup, list[Result]]) -> Table:
         t.add_row(
             setup.label(),
             str(s.trials),
-            f"{s.minimum:.0f}",
-            f"{s.median:.0f}",
-            f"{s.mean:.0f}",
-            f"{s.p90:.0f}",
-            f"{s.p99:.0f}",
-            f"{s.maximum:.0f}",
+            *(_ms(v) for v in (s.minimum, s.median, s.mean, s.p90, s.p99, s.maximum)),
             f"{s.first_term:.0%}",
             str(s.capped),
         )
