@@ -140,9 +140,9 @@ def describe(options: Options) -> str:
 
 
 def _ms(value: float) -> str:
-    """A time in the table: whole ms, but tenths below 100 ms, where a trial's microsecond
+    """A time in the table: whole ms, but tenths below 10 ms, where a trial's microsecond
     clock tells apart what whole milliseconds would round together (2-3 ms timeouts...)."""
-    return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
 def table(results: dict[Setup, list[Result]]) -> Table:
