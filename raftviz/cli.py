@@ -257,6 +257,14 @@ def _build_parser() -> _Parser:
         metavar="MIN-MAX",
     )
     experiment.add_argument(
+        "--disk",
+        type=_whole(0, 10_000),
+        default=0,
+        help="ms a write to disk takes before a node's messages leave (0: at once); the "
+        "paper's broadcast time includes the voter's write",
+        metavar="MS",
+    )
+    experiment.add_argument(
         "--equal-logs", action="store_true", help="every follower gets every entry"
     )
     experiment.add_argument(
@@ -553,6 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 timeout,
                 nodes=args.nodes,
                 latency_ms=args.latency,
+                disk_ms=args.disk,
                 equal_logs=args.equal_logs,
                 timer_rule=args.timer_rule,
                 prevote=args.prevote,

@@ -128,14 +128,17 @@ def describe(options: Options) -> str:
         if s.equal_logs
         else f"logs of different lengths ({winners} of {s.nodes - 1} followers can win)"
     )
+    network = f"One-way latency uniform in {lo}-{hi} ms" + (
+        f", and {s.disk_ms} ms to write to disk before a node's messages leave" if s.disk_ms else ""
+    )
+    broadcast = f"{2 * lo + s.disk_ms}-{2 * hi + s.disk_ms} ms"
     return (
         f"Election time after a leader crash: {s.nodes} nodes, {options.trials} trials per "
-        f"range, seed {s.seed}. One-way latency uniform in {lo}-{hi} ms (a round trip, the "
-        f"broadcast time, of {2 * lo}-{2 * hi} ms). Timer rule {s.timer_rule}, "
-        f"{', '.join(features)}, {logs}; timeouts drawn to 10 µs and latencies to 1 µs; "
-        f"heartbeats every half of the minimum timeout; the leader crashes at a uniformly "
-        f"random point of its heartbeat interval. Trials with no leader after "
-        f"{CAP_MS // 1000} s are capped there."
+        f"range, seed {s.seed}. {network} (a round trip, the broadcast time, of {broadcast}). "
+        f"Timer rule {s.timer_rule}, {', '.join(features)}, {logs}; timeouts drawn to 10 µs "
+        f"and latencies to 1 µs; heartbeats every half of the minimum timeout; the leader "
+        f"crashes at a uniformly random point of its heartbeat interval. Trials with no leader "
+        f"after {CAP_MS // 1000} s are capped there."
     )
 
 

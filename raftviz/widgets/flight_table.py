@@ -67,6 +67,10 @@ def short_type(msg_type: str) -> str:
     return msg_type.removeprefix("Msg")
 
 
+WRITING = "▱▱▱▱▱ disk"
+"""A message still at its sender, waiting for the disk write its Ready made (`disk=`)."""
+
+
 def progress_bar(progress: float, width: int = 5) -> str:
     """``▰▰▱▱▱  40%``: the flight's progress, readable without colour."""
     filled = round(progress * width)
@@ -163,7 +167,11 @@ class FlightTable(ScrollView, can_focus=True):
         next step delivers; redraws only if some text changed."""
         flights = tuple(flights)
         progress = tuple(
-            "‖ held" if f.flight in held else progress_bar(flight_progress(f, now_ms))
+            "‖ held"
+            if f.flight in held
+            else WRITING
+            if now_ms < f.sent_ms
+            else progress_bar(flight_progress(f, now_ms))
             for f in flights
         )
         marks = tuple(

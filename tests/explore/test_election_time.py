@@ -7,12 +7,13 @@ import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from raftviz.commands.experiment import Options, plot, run_trials, table
+from raftviz.commands.experiment import Options, describe, plot, run_trials, table
 from raftviz.commands.run import run_script
 from raftviz.core.explore.election_time import (
     CLOCK,
@@ -172,6 +173,22 @@ def test_the_table_keeps_tenths_of_a_millisecond_below_10_ms() -> None:
     assert row.split()[7] == "15"  # max: whole ms from 10 ms on
 
 
+def test_a_disk_write_is_stated_and_slows_each_election_round_trip() -> None:
+    """With a 10 ms write before every request and every vote, the setup line says so and
+    counts it in the broadcast time; on equal logs with fixed latency, the first timer to
+    fire wins exactly two writes later than without them."""
+    options = Options((Setup((150, 300), latency_ms=(2, 3), disk_ms=10),), 1, 1)
+    assert "and 10 ms to write to disk before a node's messages leave" in describe(options)
+    assert "the broadcast time, of 14-16 ms" in describe(options)
+    fast, slow = (replace(TINY, disk_ms=disk) for disk in (0, 10))
+    for trial in range(3):
+        plain, written = run_trial(fast, trial), run_trial(slow, trial)
+        assert (plain.terms, written.terms) == (1, 1)
+        # Heartbeats write nothing, so the timers run alike: the candidate's write, then the
+        # voter's, are all the difference.
+        assert written.elapsed_us - plain.elapsed_us == 2 * 10 * CLOCK
+
+
 def _experiment(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "raftviz", "experiment", *args],
@@ -189,6 +206,7 @@ def _experiment(*args: str) -> subprocess.CompletedProcess[str]:
         (["--trials", "0"], "argument --trials: must be a whole number from 1 to 1000000, got 0"),
         (["--jobs", "0"], "argument --jobs: must be a whole number from 1 to 256, got 0"),
         (["--latency", "9-6"], "argument --latency: 9-6: MIN must be at least 0"),
+        (["--disk", "-1"], "argument --disk: must be a whole number from 0 to 10000, got -1"),
         (["--csv", "/nonexistent/x.csv"], "--csv: cannot write /nonexistent/x.csv"),
     ],
 )

@@ -24,7 +24,7 @@ from raftviz.widgets.event_log import event_actors, event_level, format_event
 from raftviz.widgets.flight_table import flight_glyph, progress_bar
 from raftviz.widgets.node_card import CARD_LEVELS, link_state, render_card, timer_ratio
 from raftviz.widgets.palette import Palette, classify_message, direction_arrow, role_info, role_key
-from tests.ui.conftest import Flight
+from tests.ui.conftest import Flight, screen_text
 
 SIZES = [(80, 6), (80, 10), (100, 14), (160, 30), (200, 50)]
 
@@ -361,3 +361,27 @@ def test_an_entry_s_data_is_shown_as_typed_but_cannot_drive_the_terminal() -> No
     assert entry_data(Entry(1, 1, "[b]x[/b]=1")) == "[b]x[/b]=1"
     assert entry_data(Entry(1, 1, "a\x1b[2J\nb")) == "a?[2J?b"
     assert entry_data(Entry(1, 1, "")) == "–"
+
+
+async def test_a_flight_waiting_for_its_disk_write_says_so() -> None:
+    """A message whose Ready wrote to disk (`disk=`) leaves later than it was made: until
+    then the table says it waits on the disk instead of showing 0% of a flight."""
+    from textual.app import App, ComposeResult
+
+    from raftviz.widgets.flight_table import FlightTable
+
+    class Table(App[None]):
+        def compose(self) -> ComposeResult:
+            yield FlightTable()
+
+    vote = Message(MsgType.MsgVoteResp, to=1, frm=2, term=1)
+    flight = MessageSent(100, 1, 7, vote, sent_ms=140, deliver_ms=190)
+    app = Table()
+    async with app.run_test(size=(60, 5)) as pilot:
+        table = app.query_one(FlightTable)
+        table.update_flights([flight], now_ms=120)
+        await pilot.pause()
+        assert "▱▱▱▱▱ disk" in screen_text(app)
+        table.update_flights([flight], now_ms=165)
+        await pilot.pause()
+        assert "▰▰▱▱▱  50%" in screen_text(app) and "disk" not in screen_text(app)

@@ -65,6 +65,7 @@ class Setup:
     timeout_ms: tuple[int, int]
     nodes: int = 5
     latency_ms: tuple[int, int] = DEFAULT_LATENCY
+    disk_ms: int = 0
     equal_logs: bool = False
     timer_rule: str = "raft"
     prevote: bool = False
@@ -94,6 +95,7 @@ class Setup:
             latency_ms=(self.latency_ms[0] * CLOCK, self.latency_ms[1] * CLOCK),
             election_timeout_ms=(lo * CLOCK, hi * CLOCK),
             timer_rule=self.timer_rule,
+            disk_ms=self.disk_ms * CLOCK,
         )
 
 

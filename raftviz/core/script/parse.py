@@ -639,7 +639,8 @@ class ClusterCmd:
     """A fresh cluster at time 0. It always renders every setting, so a saved session replays
     identically even if a default changes later; all but `unsafe` (the unsafe variants of Raft
     switched on, see core/raft/unsafe.py), which is written only when some are on, so that a
-    session of etcd's own Raft never mentions them."""
+    session of etcd's own Raft never mentions them, and the settings of the Raft paper's
+    experiments (`election-timeout`, `timer-rule`, `disk`), written only when not etcd's."""
 
     name: ClassVar[str] = "cluster"
     nodes: int = _DEFAULTS.nodes
@@ -656,6 +657,7 @@ class ClusterCmd:
     unsafe: tuple[str, ...] = ()
     election_timeout_ms: tuple[int, int] | None = None
     timer_rule: str = _DEFAULTS.timer_rule
+    disk_ms: int = _DEFAULTS.disk_ms
 
     def settings(self) -> Settings:
         return Settings(
@@ -673,6 +675,7 @@ class ClusterCmd:
             unsafe=self.unsafe,
             election_timeout_ms=self.election_timeout_ms,
             timer_rule=self.timer_rule,
+            disk_ms=self.disk_ms,
         )
 
     def to_text(self) -> str:
@@ -689,6 +692,7 @@ class ClusterCmd:
                 else ""
             )
             + (f" timer-rule={self.timer_rule}" if self.timer_rule != "etcd" else "")
+            + (f" disk={_ms_text(self.disk_ms)}" if self.disk_ms else "")
         )
 
 
@@ -1211,6 +1215,7 @@ def _cluster(args: _Args) -> ClusterCmd:
         unsafe=args.unsafe(),
         election_timeout_ms=args.option("election-timeout", _range_ms, None),
         timer_rule=args.option("timer-rule", _timer_rule, default.timer_rule),
+        disk_ms=args.option("disk", _duration, default.disk_ms),
     )
     if cluster.tick_ms == 0:
         raise _Bad("tick must be longer than 0ms")

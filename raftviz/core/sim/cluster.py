@@ -84,6 +84,10 @@ class Settings:
     # (see Config): the Raft paper's experiments need both.
     election_timeout_ms: tuple[int, int] | None = None
     timer_rule: str = "etcd"
+    # How long a write to disk takes: a Ready that persists something (entries, a new term or
+    # vote) sends its messages only once written, as etcd asks of its users (persist, then
+    # send). 0, the default, writes at once. The Raft paper's broadcast time includes it.
+    disk_ms: int = 0
 
     def election_ticks(self) -> tuple[int, int]:
         """The randomized election timeout's range in ticks, both ends included."""
@@ -352,34 +356,37 @@ class Cluster:
                 self._emit(EntriesChanged, node.id, "applied", ce[0].index, ce[-1].index)
                 if self.stories:
                     self._emit(Story, Applied(node.id, ce))
+            wait = self.settings.disk_ms if rd.must_sync else 0
             for m in rd.messages:
-                self._send(m)
+                self._send(m, wait)
             if raw.advance():
                 self._report_state(node)
                 more = raw.has_ready()
             else:
                 more = False
 
-    def _send(self, m: Message, duplicate: bool = False) -> int:
-        """Put `m` on the wire: draw its flight time, whether it is lost, and whether the
-        network duplicates it (a duplicate is never duplicated again). Returns its flight id.
-        In manual delivery it is not scheduled: it waits in flight for a command."""
+    def _send(self, m: Message, wait: int = 0, duplicate: bool = False) -> int:
+        """Put `m` on the wire, `wait` from now (the disk write it waits for): draw its flight
+        time, whether it is lost, and whether the network duplicates it (a duplicate is never
+        duplicated again). Returns its flight id. In manual delivery it is not scheduled: it
+        waits in flight for a command."""
         now = self.time_ms
+        leaves = now + wait
         lo, hi = self.latency
         rand = self.rng.random
         flight = self._next_flight
         self._next_flight = flight + 1
         # One draw per flight time: uniform over the whole milliseconds in [lo, hi].
-        deliver = now + lo + int(rand() * (hi - lo + 1))
+        deliver = leaves + lo + int(rand() * (hi - lo + 1))
         if self.loss and rand() < self.loss:
             self._lost.add(flight)
         # The event is also the flight's record, so a quiet cluster builds it too (with no
         # sequence number) but keeps it only in flight.
         if self.quiet:
-            sent = MessageSent(now, 0, flight, m, now, deliver)
+            sent = MessageSent(now, 0, flight, m, leaves, deliver)
         else:
             self._event_seq += 1
-            sent = MessageSent(now, self._event_seq, flight, m, now, deliver)
+            sent = MessageSent(now, self._event_seq, flight, m, leaves, deliver)
             self._events.append(sent)
         self.flights[flight] = sent
         if self.on_send is not None:
@@ -390,7 +397,7 @@ class Cluster:
             self._due[flight] = seq
             heapq.heappush(self._heap, (deliver, seq, DELIVER, flight, now))
         if not duplicate and self.dup and rand() < self.dup:
-            self._send(m, duplicate=True)
+            self._send(m, wait, duplicate=True)
         return flight
 
     def _schedule_delivery(self, flight: int, time: int) -> None:
@@ -1065,6 +1072,7 @@ class Cluster:
                 ("checkquorum", str(s.checkquorum).lower()),
                 ("tick", f"{s.tick_ms}ms"),
                 ("latency", f"{self.latency[0]}-{self.latency[1]}ms"),
+                *((("disk", f"{s.disk_ms}ms"),) if s.disk_ms else ()),
                 ("loss", f"{self.loss:g}"),
                 ("dup", f"{self.dup:g}"),
                 ("delivery", "manual" if self.manual else "auto"),
