@@ -10,7 +10,7 @@ from pathlib import Path
 from raftviz.commands.run import run_script
 from raftviz.core.script.parse import parse_script
 from raftviz.core.sim.cluster import Cluster, Settings
-from raftviz.core.sim.events import MessageSent
+from raftviz.core.sim.events import MessageDropped, MessageSent
 
 LATENCY = 5
 DISK = 10
@@ -84,3 +84,18 @@ def test_raftviz_run_elects_later_with_a_slow_disk(tmp_path: Path) -> None:
         assert run_script(str(path), as_json=True, seed=None, out=out) == 0
         ends.append(json.loads(out.getvalue())["time_ms"])
     assert ends == [4 * LATENCY, 4 * LATENCY + 2 * DISK]
+
+
+def test_a_crash_during_the_write_keeps_its_messages_home() -> None:
+    """The candidate crashes 5 ms into its 10 ms write: its requests never leave (they are
+    dropped, saying why), and no one else hears of its election."""
+    c = _cluster(DISK)
+    c.campaign(1)
+    c.drain()
+    c.advance_to(DISK // 2)
+    c.crash(1)
+    dropped = [e for e in c.drain() if isinstance(e, MessageDropped)]
+    assert {(str(e.msg.type), e.reason) for e in dropped} == {("MsgVote", "sender crashed")}
+    assert len(dropped) == 2 and not c.flights
+    c.advance_to(100)
+    assert all(node.raw.raft.term == 0 for id, node in c.nodes.items() if id != 1)

@@ -86,7 +86,7 @@ class Settings:
     timer_rule: str = "etcd"
     # How long a write to disk takes: a Ready that persists something (entries, a new term or
     # vote) sends its messages only once written, as etcd asks of its users (persist, then
-    # send). 0, the default, writes at once. The Raft paper's broadcast time includes it.
+    # send). 0, the default, writes at once. The Raft paper's broadcast time may include it.
     disk_ms: int = 0
 
     def election_ticks(self) -> tuple[int, int]:
@@ -844,6 +844,12 @@ class Cluster:
         self._emit(NodeFault, id, "crashed")
         self._emit(StateChanged, id, "crashed", *node.seen[1:])
         node.seen = (None, -1, -1, -1)
+        # Its messages still waiting for a disk write (`disk=`) never leave. The write itself
+        # counts as done: a write under way at a crash may or may not be on disk, and raftviz
+        # keeps it.
+        for sent in [f for f in self.flights.values() if f.frm == id and f.sent_ms > self.time_ms]:
+            self._remove_flight(sent)
+            self._message_event(sent, MessageDropped, "sender crashed")
 
     def restart(self, id: int) -> None:
         """Rebuild a crashed node from what it persisted: term, vote, commit and its log."""
@@ -1008,11 +1014,14 @@ class Cluster:
     def drop(self, flight: int) -> None:
         """Remove one message from the network, as a loss would, but reported as by hand."""
         sent = self._flight(flight)
-        del self.flights[flight]
-        self._due.pop(flight, None)
-        self.held.discard(flight)
-        self._lost.discard(flight)
+        self._remove_flight(sent)
         self._message_event(sent, MessageDropped, "by hand")
+
+    def _remove_flight(self, sent: MessageSent) -> None:
+        del self.flights[sent.flight]
+        self._due.pop(sent.flight, None)
+        self.held.discard(sent.flight)
+        self._lost.discard(sent.flight)
 
     def duplicate(self, flight: int) -> int:
         """Put a copy of one message in flight, drawn like a duplicate the network makes (its
