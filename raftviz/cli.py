@@ -261,7 +261,7 @@ def _build_parser() -> _Parser:
         type=_whole(0, 10_000),
         default=0,
         help="ms a write to disk takes before a node's messages leave (0: at once); the "
-        "paper's broadcast time includes the voter's write",
+        "paper's broadcast time may include the voter's write",
         metavar="MS",
     )
     experiment.add_argument(
@@ -556,6 +556,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from raftviz.commands.experiment import election_time
         from raftviz.core.explore.election_time import Setup
 
+        round_trip = 2 * (args.latency[1] + args.disk)
+        shortest = min(lo for lo, _ in args.timeouts)
+        if round_trip >= shortest:
+            args.parser.error(
+                f"--latency/--disk: a round trip takes up to {round_trip} ms (twice the slowest "
+                f"latency plus the write), not shorter than the {shortest} ms timeout: no leader "
+                "could hold (Raft needs a broadcast time well under the election timeout)"
+            )
         setups = tuple(
             Setup(
                 timeout,

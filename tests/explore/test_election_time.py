@@ -189,6 +189,14 @@ def test_a_disk_write_is_stated_and_slows_each_election_round_trip() -> None:
         assert written.elapsed_us - plain.elapsed_us == 2 * 10 * CLOCK
 
 
+def test_a_slow_network_and_disk_still_leave_time_to_set_a_trial_up() -> None:
+    """A 350 ms trip (200 ms of flight after a 150 ms write) under 1-2 s timeouts: electing
+    node 1 and spreading its empty entry takes over a second, which the setup allows."""
+    setup = Setup((1000, 2000), latency_ms=(200, 200), disk_ms=150)
+    result = run_trial(setup, 0)
+    assert result.capped or result.terms >= 1
+
+
 def _experiment(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "raftviz", "experiment", *args],
@@ -207,6 +215,8 @@ def _experiment(*args: str) -> subprocess.CompletedProcess[str]:
         (["--jobs", "0"], "argument --jobs: must be a whole number from 1 to 256, got 0"),
         (["--latency", "9-6"], "argument --latency: 9-6: MIN must be at least 0"),
         (["--disk", "-1"], "argument --disk: must be a whole number from 0 to 10000, got -1"),
+        (["--latency", "2000-2000"], "--latency/--disk: a round trip takes up to 4000 ms"),
+        (["--disk", "70"], "not shorter than the 150 ms timeout: no leader could hold"),
         (["--csv", "/nonexistent/x.csv"], "--csv: cannot write /nonexistent/x.csv"),
     ],
 )

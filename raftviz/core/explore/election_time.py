@@ -48,7 +48,7 @@ TICK_US: Final = 10
 millisecond of a range), within the script language's 100,000 ticks per timeout."""
 
 SECOND: Final = 1000 * CLOCK
-"""A second of a trial's clock: how long node 1 has to be elected, or an entry to spread."""
+"""A second of a trial's clock."""
 
 CAP_MS: Final = 10_000
 """A trial that has no new leader 10 simulated seconds after the crash stops there and counts
@@ -71,6 +71,13 @@ class Setup:
     prevote: bool = False
     checkquorum: bool = False
     seed: int = 1
+
+    @property
+    def setup_limit_us(self) -> int:
+        """How long node 1 has to be elected, or an entry to reach the followers, before the
+        setup counts as broken: a second, plus eight one-way trips of the slowest message
+        after the slowest write (a pre-vote, a vote and an append round trip, with room)."""
+        return SECOND + 8 * (self.latency_ms[1] + self.disk_ms) * CLOCK
 
     @property
     def heartbeat_us(self) -> int:
@@ -205,9 +212,10 @@ def _leader_at_least(cluster: Cluster, term: int) -> int | None:
 def _trial(setup: Setup, trial: int) -> tuple[Result, list[str]]:
     t = _Trial(setup, trial)
     c = t.cluster
+    limit = setup.setup_limit_us
     t.act("campaign 1")
     c.campaign(1)
-    if not t.run_until(lambda: _leader_at_least(c, 1) == 1 and _replicated(c, setup.nodes), SECOND):
+    if not t.run_until(lambda: _leader_at_least(c, 1) == 1 and _replicated(c, setup.nodes), limit):
         raise RuntimeError(f"trial {trial}: node 1 was not elected (the setup is broken)")
     followers = list(range(setup.nodes, 1, -1))  # the last ones get the fewest entries
     for k in range(WRITES):
@@ -218,7 +226,7 @@ def _trial(setup: Setup, trial: int) -> tuple[Result, list[str]]:
         c.propose(1, f"x={k}")
         # The entry reaches every follower not cut off yet before the next cut.
         reached = setup.nodes if setup.equal_logs else max(2, setup.nodes - 1 - k)
-        if not t.run_until(partial(_replicated, c, reached), SECOND):
+        if not t.run_until(partial(_replicated, c, reached), limit):
             raise RuntimeError(f"trial {trial}: entry {k + 2} was not replicated")
     # The leader's next regular round of heartbeats, then its crash somewhere in the interval
     # before the round after.
