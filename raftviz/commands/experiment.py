@@ -33,6 +33,7 @@ from raftviz.core.explore.election_time import (
     CAP_MS,
     Result,
     Setup,
+    SetupFailed,
     cdf,
     possible_winners,
     run_trial,
@@ -252,6 +253,9 @@ def election_time(options: Options) -> int:
     except KeyboardInterrupt:
         print("raftviz experiment: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SetupFailed as e:
+        print(f"raftviz experiment: {e}: the network is too slow for the timeouts", file=sys.stderr)
+        return EXIT_USAGE
     wall = time.monotonic() - started
     out.print(Text(describe(options)))
     out.print(table(results))

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from raftviz.commands.experiment import Options, describe, plot, run_trials, table
+from raftviz.commands.experiment import (
+    Options,
+    describe,
+    election_time,
+    plot,
+    run_trials,
+    table,
+)
 from raftviz.commands.run import run_script
 from raftviz.core.explore.election_time import (
     CLOCK,
@@ -195,6 +202,17 @@ def test_a_slow_network_and_disk_still_leave_time_to_set_a_trial_up() -> None:
     setup = Setup((1000, 2000), latency_ms=(200, 200), disk_ms=150)
     result = run_trial(setup, 0)
     assert result.capped or result.terms >= 1
+
+
+def test_a_trial_that_cannot_be_set_up_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command line refuses such a network first; were one to get through (here, 2-3 ms
+    timeouts under 6-9 ms flights), the run says why in one line instead of a traceback."""
+    assert election_time(Options((Setup((2, 3)),), 1, 1)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "trial 0: node 1 was not elected: the network is too slow for the timeouts" in err
 
 
 def _experiment(*args: str) -> subprocess.CompletedProcess[str]:

@@ -58,6 +58,11 @@ WRITES: Final = 3
 """Entries the leader writes before it crashes, each reaching one follower fewer."""
 
 
+class SetupFailed(RuntimeError):
+    """A trial never reached what the experiment measures from (node 1 leading, its entries
+    spread, its heartbeats): the network is too slow for the timeouts."""
+
+
 @dataclass(frozen=True, slots=True)
 class Setup:
     """One line of the figure: everything a trial depends on but its number."""
@@ -216,7 +221,7 @@ def _trial(setup: Setup, trial: int) -> tuple[Result, list[str]]:
     t.act("campaign 1")
     c.campaign(1)
     if not t.run_until(lambda: _leader_at_least(c, 1) == 1 and _replicated(c, setup.nodes), limit):
-        raise RuntimeError(f"trial {trial}: node 1 was not elected (the setup is broken)")
+        raise SetupFailed(f"trial {trial}: node 1 was not elected")
     followers = list(range(setup.nodes, 1, -1))  # the last ones get the fewest entries
     for k in range(WRITES):
         if not setup.equal_logs and k < len(followers) - 1:
@@ -227,7 +232,7 @@ def _trial(setup: Setup, trial: int) -> tuple[Result, list[str]]:
         # The entry reaches every follower not cut off yet before the next cut.
         reached = setup.nodes if setup.equal_logs else max(2, setup.nodes - 1 - k)
         if not t.run_until(partial(_replicated, c, reached), limit):
-            raise RuntimeError(f"trial {trial}: entry {k + 2} was not replicated")
+            raise SetupFailed(f"trial {trial}: entry {k + 2} did not reach the followers")
     # The leader's next regular round of heartbeats, then its crash somewhere in the interval
     # before the round after.
     beats: list[Message] = []
@@ -238,7 +243,7 @@ def _trial(setup: Setup, trial: int) -> tuple[Result, list[str]]:
 
     c.on_send = note_beat
     if not t.run_until(lambda: bool(beats), 2 * setup.heartbeat_us + 1):
-        raise RuntimeError(f"trial {trial}: the leader sent no heartbeat")
+        raise SetupFailed(f"trial {trial}: the leader sent no heartbeat")
     c.on_send = None
     offset = random.Random(f"crash {c.settings.seed}").randrange(setup.heartbeat_us)
     t.run(offset)
