@@ -772,22 +772,13 @@ class Raft:
                     # A node that hears from a leader ignores votes: this is the lease that
                     # keeps a partitioned node from deposing a healthy leader.
                     last_term, last_index = self._last_entry()
-                    self._info(
+                    self._log_vote(
                         "ignored-lease",
-                        "%x [logterm: %s, index: %s, vote: %x] ignored %s from %x "
-                        "[logterm: %s, index: %s] at term %s: lease is not expired "
-                        "(remaining ticks: %s)",
-                        self.id,
+                        "ignored",
+                        m,
                         last_term,
                         last_index,
-                        self.vote,
-                        t,
-                        m.frm,
-                        m.log_term,
-                        m.index,
-                        self.term,
-                        self.election_timeout - self.election_elapsed,
-                        fields=(("from", m.frm), ("type", str(t))),
+                        lease_left=self.election_timeout - self.election_elapsed,
                     )
                     if self.tell is not None:
                         ignored = VoteIgnored(
@@ -873,21 +864,7 @@ class Raft:
                     self._tell_stale(StaleTerm(self.id, m.frm, str(t), m.term, self.term, "told"))
             elif t == MsgPreVote:
                 last_term, last_index = self._last_entry()
-                self._info(
-                    "reject-vote",
-                    "%x [logterm: %s, index: %s, vote: %x] rejected %s from %x "
-                    "[logterm: %s, index: %s] at term %s",
-                    self.id,
-                    last_term,
-                    last_index,
-                    self.vote,
-                    t,
-                    m.frm,
-                    m.log_term,
-                    m.index,
-                    self.term,
-                    fields=(("from", m.frm), ("type", str(t))),
-                )
+                self._log_vote("reject-vote", "rejected", m, last_term, last_index)
                 self.send(MsgPreVoteResp, m.frm, term=self.term, reject=True)
                 if self.tell is not None:
                     self._tell_stale(
@@ -936,6 +913,39 @@ class Raft:
         assert self.tell is not None
         self.tell(replace(d, path=codepath.stale_term(d, self.check_quorum, self.pre_vote)))
 
+    def _log_vote(
+        self,
+        kind: str,
+        verb: str,
+        m: Message,
+        last_term: int,
+        last_index: int,
+        lease_left: int | None = None,
+    ) -> None:
+        """etcd's line for a (pre-)vote request `m` that the node `verb`s (cast, rejected,
+        ignored): its own last entry and vote, the candidate's, and for a request the lease
+        ignored, how many ticks the lease still has."""
+        if self.sink is None:
+            return
+        self._info(
+            kind,
+            "%x [logterm: %s, index: %s, vote: %x] %s %s %s %x [logterm: %s, index: %s] at term %s"
+            + ("" if lease_left is None else ": lease is not expired (remaining ticks: %s)"),
+            self.id,
+            last_term,
+            last_index,
+            self.vote,
+            verb,
+            m.type,
+            "for" if verb == "cast" else "from",
+            m.frm,
+            m.log_term,
+            m.index,
+            self.term,
+            *(() if lease_left is None else (lease_left,)),
+            fields=(("from", m.frm), ("type", str(m.type))),
+        )
+
     def _handle_vote(self, m: Message) -> None:
         can_vote = (
             self.vote == m.frm
@@ -946,24 +956,10 @@ class Raft:
         up_to_date = m.log_term > last_term or (m.log_term == last_term and m.index >= last_index)
         resp = vote_response_type(m.type)
         granted = can_vote and (up_to_date or self.no_log_check)
-        verb = "cast" if granted else "rejected"
-        prep = "for" if verb == "cast" else "from"
-        self._info(
-            "cast-vote" if verb == "cast" else "reject-vote",
-            "%x [logterm: %s, index: %s, vote: %x] %s %s %s %x [logterm: %s, index: %s] at term %s",
-            self.id,
-            last_term,
-            last_index,
-            self.vote,
-            verb,
-            m.type,
-            prep,
-            m.frm,
-            m.log_term,
-            m.index,
-            self.term,
-            fields=(("from", m.frm), ("type", str(m.type))),
-        )
+        if granted:
+            self._log_vote("cast-vote", "cast", m, last_term, last_index)
+        else:
+            self._log_vote("reject-vote", "rejected", m, last_term, last_index)
         if self.tell is not None:
             future = m.type == MsgPreVote and m.term > self.term
             forgotten_term, forgot = self._forgotten
