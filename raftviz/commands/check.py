@@ -35,7 +35,7 @@ from rich.progress import (
 )
 
 from raftviz.commands import EXIT_INTERRUPTED, EXIT_USAGE
-from raftviz.commands.workers import progress_bar, sigint_deferred, start_pool
+from raftviz.commands.workers import progress_bar, sigint_deferred, worker_pool
 from raftviz.core.etcdtext.describe import escape, format_time
 from raftviz.core.explore import trial
 from raftviz.core.explore.schedule import Schedule, generate
@@ -197,53 +197,45 @@ def _hunt(hunt: Hunt, progress: Progress) -> None:
     of = "" if deadline is not None else f"/{total}"
     task = progress.add_task("check", total=total, checked=f"0{of}", rate=0.0, found=0)
     results: queue.SimpleQueue[Checked | Shrunk | BaseException] = queue.SimpleQueue()
-    with sigint_deferred() as interrupted:
-        pool = start_pool(jobs)
+    with sigint_deferred() as interrupted, worker_pool(jobs) as pool:
         pending = 0
-        try:
-            while True:
-                if interrupted.is_set():
-                    raise KeyboardInterrupt
-                now = time.monotonic()
-                while pending < jobs * IN_FLIGHT_PER_JOB and (deadline is None or now < deadline):
-                    seed = next(seeds, None)
-                    if seed is None:
-                        break
-                    pool.apply_async(
-                        _check_seed,
-                        (options.cluster, seed),
-                        callback=results.put,
-                        error_callback=results.put,
-                    )
-                    pending += 1
-                if not pending:
+        while True:
+            if interrupted.is_set():
+                raise KeyboardInterrupt
+            now = time.monotonic()
+            while pending < jobs * IN_FLIGHT_PER_JOB and (deadline is None or now < deadline):
+                seed = next(seeds, None)
+                if seed is None:
                     break
-                try:
-                    result = results.get(timeout=0.25)
-                except queue.Empty:
-                    pass
-                else:
-                    pending -= 1
-                    if isinstance(result, BaseException):
-                        raise result
-                    if isinstance(result, Checked):
-                        pending += _checked(hunt, progress, pool, results, result)
-                    else:
-                        _shrunk(hunt, progress, result)
-                hunt.elapsed = time.monotonic() - hunt.started
-                progress.update(
-                    task,
-                    completed=len(hunt.checked) if deadline is None else hunt.elapsed,
-                    checked=f"{len(hunt.checked)}{of}",
-                    rate=hunt.rate,
-                    found=len(hunt.failures),
+                pool.apply_async(
+                    _check_seed,
+                    (options.cluster, seed),
+                    callback=results.put,
+                    error_callback=results.put,
                 )
-        except BaseException:
-            pool.terminate()
-            pool.join()
-            raise
-        pool.close()
-        pool.join()
+                pending += 1
+            if not pending:
+                break
+            try:
+                result = results.get(timeout=0.25)
+            except queue.Empty:
+                pass
+            else:
+                pending -= 1
+                if isinstance(result, BaseException):
+                    raise result
+                if isinstance(result, Checked):
+                    pending += _checked(hunt, progress, pool, results, result)
+                else:
+                    _shrunk(hunt, progress, result)
+            hunt.elapsed = time.monotonic() - hunt.started
+            progress.update(
+                task,
+                completed=len(hunt.checked) if deadline is None else hunt.elapsed,
+                checked=f"{len(hunt.checked)}{of}",
+                rate=hunt.rate,
+                found=len(hunt.failures),
+            )
 
 
 def _checked(

@@ -27,7 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from raftviz.commands import EXIT_INTERRUPTED, EXIT_USAGE
-from raftviz.commands.workers import progress_bar, sigint_deferred, start_pool
+from raftviz.commands.workers import progress_bar, sigint_deferred, worker_pool
 from raftviz.core.etcdtext.describe import escape
 from raftviz.core.explore.election_time import (
     CAP_MS,
@@ -78,8 +78,7 @@ def run_trials(
     results: dict[Setup, list[Result]] = {setup: [] for setup in options.setups}
     done: queue.SimpleQueue[tuple[Setup, list[Result]] | BaseException] = queue.SimpleQueue()
     jobs = max(1, min(options.jobs, len(tasks)))
-    pool = start_pool(jobs)
-    try:
+    with worker_pool(jobs) as pool:
         for task in tasks:
             pool.apply_async(_batch, task, callback=done.put, error_callback=done.put)
         for _ in tasks:
@@ -90,12 +89,6 @@ def run_trials(
             results[setup].extend(batch)
             if advance is not None:
                 advance(len(batch))
-    except BaseException:
-        pool.terminate()
-        pool.join()
-        raise
-    pool.close()
-    pool.join()
     for setup in options.setups:
         results[setup].sort(key=lambda r: r.trial)
     return results

@@ -24,16 +24,28 @@ from rich.progress import (
 )
 
 
-def start_pool(jobs: int) -> Any:
-    """`jobs` worker processes that ignore Ctrl-C. From the command line (the main thread) they
-    start with it ignored already; from the TUI's worker thread, the real stderr is lent to
-    multiprocessing while it starts them (Textual replaces sys.stderr by an object without a
-    file descriptor, which the resource tracker it starts would be handed)."""
+@contextmanager
+def worker_pool(jobs: int) -> Iterator[Any]:
+    """`jobs` worker processes that ignore Ctrl-C, closed and waited for once the work is done,
+    terminated at once if it failed or was stopped. From the command line (the main thread)
+    they start with Ctrl-C ignored already; from the TUI's worker thread, the real stderr is
+    lent to multiprocessing while it starts them (Textual replaces sys.stderr by an object
+    without a file descriptor, which the resource tracker it starts would be handed)."""
+    spawn = multiprocessing.get_context("spawn")
     if threading.current_thread() is threading.main_thread():
         with sigint_ignored():
-            return multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
-    with redirect_stderr(sys.__stderr__):
-        return multiprocessing.get_context("spawn").Pool(jobs, initializer=ignore_sigint)
+            pool = spawn.Pool(jobs, initializer=ignore_sigint)
+    else:
+        with redirect_stderr(sys.__stderr__):
+            pool = spawn.Pool(jobs, initializer=ignore_sigint)
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        raise
+    pool.close()
+    pool.join()
 
 
 def progress_bar(what: str, *counts: ProgressColumn) -> Progress:
