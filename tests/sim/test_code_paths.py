@@ -15,6 +15,7 @@ import textwrap
 from raftviz.core.script.executor import Executor
 from raftviz.core.script.parse import parse_script
 from raftviz.core.sim.story import Story
+from tests.sim.test_story import BEHIND_CANDIDATE_3, ELECTION_3, OLD_STYLE_3
 
 
 def stories_of(script: str) -> list[Story]:
@@ -32,18 +33,6 @@ def path_of(stories: list[Story], kind: str, node: int, nth: int = 0) -> tuple[s
     assert len(found) > nth, f"no {kind} #{nth} of S{node} among {[s.kind for s in stories]}"
     return found[nth].path
 
-
-ELECTION_3 = """\
-    cluster nodes=3 auto-tick=false
-    campaign 1
-    stabilize
-"""
-"""S1 wins a pre-vote then an election (pre-vote and check-quorum on, etcd's recommendation)."""
-
-OLD_STYLE_3 = """\
-    cluster nodes=3 auto-tick=false prevote=false checkquorum=false
-"""
-"""Plain Raft elections: no pre-vote, no lease."""
 
 TIMER_ELECTION_3 = """\
     cluster nodes=3 auto-tick=false
@@ -357,19 +346,7 @@ def test_vote_refused_by_can_vote() -> None:
 
 
 def test_vote_refused_by_is_up_to_date() -> None:
-    stories = stories_of(
-        OLD_STYLE_3
-        + """\
-        campaign 1
-        stabilize
-        isolate 3
-        propose x=1
-        stabilize
-        rejoin 3
-        campaign 3
-        stabilize
-        """
-    )
+    stories = stories_of(BEHIND_CANDIDATE_3)
     assert path_of(stories, "vote", 1) == (
         "Step: m.Term 2 > r.Term 1, MsgVote (inLease false: checkQuorum off) -> "
         "becomeFollower(2, None)",

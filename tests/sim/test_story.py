@@ -75,6 +75,21 @@ OLD_STYLE_3 = """\
 """
 """Plain Raft elections: no pre-vote, no lease."""
 
+BEHIND_CANDIDATE_3 = (
+    OLD_STYLE_3
+    + """\
+    campaign 1
+    stabilize
+    isolate 3
+    propose x=1
+    stabilize
+    rejoin 3
+    campaign 3
+    stabilize
+"""
+)
+"""S3 missed S1's write while cut off, then campaigns: its log is behind S1's and S2's."""
+
 
 # ------------------------------------------------------------------ election timer
 
@@ -172,17 +187,7 @@ def test_vote_refused_because_already_voted_and_the_loser_s_tally(tmp_path: Path
 def test_vote_refused_because_the_candidate_s_log_is_behind(tmp_path: Path) -> None:
     lines = stories(
         tmp_path,
-        OLD_STYLE_3
-        + """\
-        campaign 1
-        stabilize
-        isolate 3
-        propose x=1
-        stabilize
-        rejoin 3
-        campaign 3
-        stabilize
-        """,
+        BEHIND_CANDIDATE_3,
     )
     told(
         lines,
