@@ -107,9 +107,10 @@ def test_election_timer_fires_and_starts_a_pre_vote_without_changing_the_term(
     )
     told(
         lines,
-        "S1's election timer fired after 12 ticks without a word from a leader (its randomized "
-        "election timeout is 12 ticks), so it starts a pre-vote for term 1 without changing its "
-        "term 0: it asks S2, S3 whether they would vote for its log (last term 0, index 0)",
+        "S1 timed out: its election timer fired after 12 ticks without a word from a leader "
+        "(its randomized election timeout is 12 ticks), so it starts a pre-vote for term 1 "
+        "without changing its term 0: it asks S2, S3 whether they would vote for its log "
+        "(last term 0, index 0)",
     )
 
 
@@ -125,9 +126,9 @@ def test_election_timer_counts_ticks_against_a_lowered_timeout(tmp_path: Path) -
     )
     told(
         lines,
-        "S2's election timer fired after 6 ticks without a word from a leader (its randomized "
-        "election timeout is 3 ticks), so it starts an election at term 1: it votes for itself "
-        "and asks S1, S3 for their votes, with its log (last term 0, index 0)",
+        "S2 timed out: its election timer fired after 6 ticks without a word from a leader "
+        "(its randomized election timeout is 3 ticks), so it starts an election at term 1: "
+        "it votes for itself and asks S1, S3 for their votes, with its log (last term 0, index 0)",
     )
 
 

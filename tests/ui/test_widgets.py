@@ -385,3 +385,22 @@ async def test_a_flight_waiting_for_its_disk_write_says_so() -> None:
         table.update_flights([flight], now_ms=165)
         await pilot.pause()
         assert "▰▰▱▱▱  50%" in screen_text(app) and "disk" not in screen_text(app)
+
+
+def test_a_timer_story_names_its_node_once() -> None:
+    """The event log's node column says who decided and the sentence goes on from there: the
+    timer's story used to open with a possessive ("S1 S1's election timer fired")."""
+    from raftviz.core.script.executor import Executor
+    from raftviz.core.script.parse import parse_script
+    from raftviz.core.sim.story import Story
+
+    script = "cluster nodes=3 auto-tick=false\nset-randomized-election-timeout 1 timeout=12\n"
+    parsed = parse_script(script + "tick 1 count=12\n", "timer.raft")
+    executor = Executor(parsed.cluster, stories=True)
+    for located in parsed.commands:
+        executor.run(located.command, located.line)
+    story = next(e for e in executor.cluster.drain() if type(e) is Story and e.kind == "campaign")
+    palette = Palette.from_variables(THEMES["raft-dark"].variables)
+    line = format_event(story, palette).plain
+    assert "WHY  S1 timed out: its election timer fired after 12 ticks" in line
+    assert "S1 S1" not in line

@@ -200,7 +200,8 @@ def _campaign(d: Campaign) -> str:
             "candidate": "before its election got a majority",
         }.get(d.old_role, "without a word from a leader")
         cause = (
-            f"{me}'s election timer fired after {_plural(d.elapsed, 'tick')} {waiting} (its "
+            f"{me} timed out: its election timer fired after {_plural(d.elapsed, 'tick')} "
+            f"{waiting} (its "
             f"randomized election timeout is {_plural(d.timeout, 'tick')})"
         )
     elif d.cause == "pre-vote-won":
